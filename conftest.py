@@ -1,0 +1,28 @@
+"""Project-wide pytest fixtures."""
+
+import pytest
+
+from phms import documents
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # The manifest storage needs `collectstatic`; tests render templates without it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _isolated_document_store(settings, tmp_path_factory):
+    """Each test gets its own embedded document store unless MONGO_URL points at a server."""
+    if not settings.MONGO_URL:
+        settings.DOCUMENT_STORE_DIR = tmp_path_factory.mktemp("documents")
+    else:
+        settings.MONGO_DB_NAME = f"phms_test_{tmp_path_factory.mktemp('db').name}"
+    documents.reset_clients()
+    yield
+    if settings.MONGO_URL:
+        documents.get_client().drop_database(settings.MONGO_DB_NAME)
+    documents.reset_clients()

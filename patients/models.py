@@ -1,0 +1,624 @@
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from phms import crypto
+from phms.softdelete import SoftDeleteModel
+from providers.models import HealthcareProvider, Organization
+
+
+def _range(field: str, low, high) -> Q:
+    """A check that a nullable measurement is either missing or inside [low, high]."""
+    return Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
+def _bounds(low, high):
+    return [MinValueValidator(low), MaxValueValidator(high)]
+
+
+# Catalogs -----------------------------------------------------------------------
+
+
+class Payer(models.Model):
+    """An insurer (or government program) that covers patients."""
+
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    name = models.CharField(max_length=200, db_index=True)
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Condition(models.Model):
+    """A coded condition (ICD-10, SNOMED CT) that diagnoses refer to."""
+
+    class CodeSystem(models.TextChoices):
+        ICD10 = "ICD-10", "ICD-10"
+        SNOMED = "SNOMED-CT", "SNOMED CT"
+
+    code_system = models.CharField(max_length=20, choices=CodeSystem.choices)
+    code = models.CharField(max_length=32, db_index=True)
+    name = models.CharField(max_length=255, db_index=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["code_system", "code"], name="condition_code_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code_system} {self.code})"
+
+
+class LabTest(models.Model):
+    """A laboratory test identified by its LOINC code."""
+
+    loinc_code = models.CharField("LOINC code", max_length=20, unique=True)
+    name = models.CharField(max_length=255, db_index=True)
+    unit = models.CharField(max_length=40, blank=True)
+    reference_low = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    reference_high = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.loinc_code})"
+
+
+class Medication(models.Model):
+    """A medication in the formulary, coded (RxNorm) and priced per unit."""
+
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=255, db_index=True)
+    strength = models.CharField(max_length=100, blank=True)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0), name="medication_price_not_negative"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# Patient and registration -----------------------------------------------------------
+
+
+class Patient(SoftDeleteModel):
+    class Sex(models.TextChoices):
+        FEMALE = "F", "Female"
+        MALE = "M", "Male"
+        OTHER = "O", "Other"
+        UNKNOWN = "U", "Unknown"
+
+    mrn = models.CharField("MRN", max_length=20, unique=True)
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="patient",
+    )
+    prefix = models.CharField(max_length=20, blank=True)
+    first_name = models.CharField(max_length=100)
+    middle_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100)
+    suffix = models.CharField(max_length=20, blank=True)
+    maiden_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(db_index=True)
+    date_of_death = models.DateField(null=True, blank=True)
+    sex = models.CharField("administrative sex", max_length=1, choices=Sex.choices)
+    race = models.CharField(max_length=60, blank=True)
+    ethnicity = models.CharField(max_length=60, blank=True)
+    marital_status = models.CharField(max_length=20, blank=True)
+    address_line = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True, db_index=True)
+    county = models.CharField(max_length=100, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    # The SSN is stored encrypted; only its last four digits are kept in clear for display.
+    ssn_encrypted = models.TextField(blank=True, editable=False)
+    ssn_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["ssn_encrypted"])
+
+    soft_delete_cascade = ("emergency_contacts", "coverages", "allergies", "encounters")
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name"], name="patient_name_idx"),
+            models.Index(fields=["first_name"], name="patient_first_name_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(date_of_death__isnull=True) | Q(date_of_death__gte=models.F("date_of_birth")),
+                name="patient_death_after_birth",
+            ),
+            models.CheckConstraint(condition=Q(sex__in=["F", "M", "O", "U"]), name="patient_sex_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def is_deceased(self) -> bool:
+        return self.date_of_death is not None
+
+    def age_on(self, day: date) -> int:
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int:
+        """Age in whole years today, or at death."""
+        return self.age_on(self.date_of_death or date.today())
+
+    def set_ssn(self, ssn: str) -> None:
+        digits = "".join(ch for ch in ssn if ch.isdigit())
+        if not digits:
+            self.ssn_encrypted = self.ssn_last4 = ""
+            return
+        self.ssn_encrypted = crypto.encrypt(digits)
+        self.ssn_last4 = digits[-4:]
+
+    def reveal_ssn(self) -> str:
+        return crypto.decrypt(self.ssn_encrypted) if self.ssn_encrypted else ""
+
+    @property
+    def ssn_masked(self) -> str:
+        return f"***-**-{self.ssn_last4}" if self.ssn_last4 else ""
+
+
+class EmergencyContact(SoftDeleteModel):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="emergency_contacts")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, db_index=True)
+    relationship = models.CharField(max_length=60)
+    phone = models.CharField(max_length=40)
+    email = models.EmailField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} ({self.relationship})"
+
+
+class Coverage(SoftDeleteModel):
+    """A patient's insurance with one payer for a period."""
+
+    class Ownership(models.TextChoices):
+        SELF = "self", "Self"
+        GUARDIAN = "guardian", "Guardian"
+        SPOUSE = "spouse", "Spouse"
+        OTHER = "other", "Other"
+
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="coverages")
+    payer = models.ForeignKey(Payer, on_delete=models.PROTECT, related_name="coverages")
+    member_id = models.CharField(max_length=64, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    ownership = models.CharField(max_length=20, choices=Ownership.choices, default=Ownership.SELF)
+    owner_name = models.CharField(max_length=200, blank=True)
+    is_secondary = models.BooleanField(default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="coverage_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.payer} {self.member_id}".strip()
+
+    def is_active_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class Allergy(SoftDeleteModel):
+    """An allergy or intolerance recorded for the patient (kept relational: it drives care)."""
+
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+        UNKNOWN = "", "Unknown"
+
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    encounter = models.ForeignKey(
+        "Encounter", null=True, blank=True, on_delete=models.PROTECT, related_name="allergies"
+    )
+    code_system = models.CharField(max_length=20, blank=True)
+    code = models.CharField(max_length=32, blank=True)
+    description = models.CharField(max_length=255)
+    allergy_type = models.CharField(max_length=20, blank=True)
+    category = models.CharField(max_length=40, blank=True)
+    reaction = models.CharField(max_length=255, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    onset_date = models.DateField(null=True, blank=True)
+    resolved_date = models.DateField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-onset_date"]
+        verbose_name_plural = "allergies"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_date__isnull=True) | Q(onset_date__isnull=True)
+                | Q(resolved_date__gte=models.F("onset_date")),
+                name="allergy_resolved_after_onset",
+            )
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+# Encounters and what happens in one ----------------------------------------------------
+
+
+class Encounter(SoftDeleteModel):
+    class EncounterClass(models.TextChoices):
+        AMBULATORY = "ambulatory", "Ambulatory"
+        EMERGENCY = "emergency", "Emergency"
+        INPATIENT = "inpatient", "Inpatient"
+        OUTPATIENT = "outpatient", "Outpatient"
+        URGENT_CARE = "urgentcare", "Urgent care"
+        WELLNESS = "wellness", "Wellness"
+        HOME = "home", "Home"
+        VIRTUAL = "virtual", "Virtual"
+        HOSPICE = "hospice", "Hospice"
+        SNF = "snf", "Skilled nursing facility"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        FINISHED = "finished", "Finished"
+        CANCELLED = "cancelled", "Cancelled"
+
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="encounters")
+    encounter_class = models.CharField(
+        "class", max_length=20, choices=EncounterClass.choices, default=EncounterClass.AMBULATORY
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    admitted_at = models.DateTimeField(db_index=True)
+    discharged_at = models.DateTimeField(null=True, blank=True)
+    type_code = models.CharField(max_length=32, blank=True)
+    type_description = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    reason_code = models.CharField(max_length=32, blank=True)
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="encounters"
+    )
+
+    history = HistoricalRecords()
+
+    soft_delete_cascade = (
+        "care_assignments",
+        "vital_signs",
+        "symptoms",
+        "diagnoses",
+        "lab_results",
+        "prescriptions",
+        "bills",
+    )
+
+    class Meta:
+        ordering = ["-admitted_at"]
+        indexes = [models.Index(fields=["patient", "-admitted_at"], name="encounter_patient_date_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discharged_at__isnull=True) | Q(discharged_at__gte=models.F("admitted_at")),
+                name="encounter_discharged_after_admitted",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_encounter_class_display()} {self.admitted_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.discharged_at is None and self.status != self.Status.CANCELLED
+
+
+class CareAssignment(SoftDeleteModel):
+    """A provider's role in one encounter; it is what grants access to the patient."""
+
+    class Role(models.TextChoices):
+        ATTENDING = "attending", "Attending"
+        CONSULTING = "consulting", "Consulting"
+        NURSING = "nursing", "Nursing"
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="care_assignments")
+    provider = models.ForeignKey(
+        HealthcareProvider, on_delete=models.PROTECT, related_name="care_assignments"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["encounter", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["encounter", "provider", "role"], name="care_assignment_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.provider} ({self.get_role_display()})"
+
+
+# Plausible ranges of each vital sign, enforced by the form and by the database.
+VITAL_RANGES = {
+    "heart_rate": (20, 250),
+    "temperature_c": (Decimal("30.0"), Decimal("45.0")),
+    "systolic_bp": (50, 260),
+    "diastolic_bp": (20, 160),
+    "spo2": (50, 100),
+    "respiratory_rate": (4, 70),
+    "weight_kg": (Decimal("0.3"), Decimal("400.0")),
+    "height_cm": (Decimal("20.0"), Decimal("250.0")),
+    "pain_score": (0, 10),
+}
+
+
+class VitalSigns(SoftDeleteModel):
+    """One set of vital signs; each value may be missing but never implausible."""
+
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="vital_signs")
+    recorded_at = models.DateTimeField(db_index=True)
+    recorded_by = models.ForeignKey(
+        HealthcareProvider, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    heart_rate = models.PositiveSmallIntegerField(
+        "heart rate (/min)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["heart_rate"])
+    )
+    temperature_c = models.DecimalField(
+        "temperature (°C)", max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=_bounds(*VITAL_RANGES["temperature_c"]),
+    )
+    systolic_bp = models.PositiveSmallIntegerField(
+        "systolic BP (mmHg)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["systolic_bp"])
+    )
+    diastolic_bp = models.PositiveSmallIntegerField(
+        "diastolic BP (mmHg)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["diastolic_bp"])
+    )
+    spo2 = models.PositiveSmallIntegerField(
+        "SpO₂ (%)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["spo2"])
+    )
+    respiratory_rate = models.PositiveSmallIntegerField(
+        "respiratory rate (/min)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["respiratory_rate"])
+    )
+    weight_kg = models.DecimalField(
+        "weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True,
+        validators=_bounds(*VITAL_RANGES["weight_kg"]),
+    )
+    height_cm = models.DecimalField(
+        "height (cm)", max_digits=4, decimal_places=1, null=True, blank=True,
+        validators=_bounds(*VITAL_RANGES["height_cm"]),
+    )
+    pain_score = models.PositiveSmallIntegerField(
+        "pain (0-10)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["pain_score"])
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name_plural = "vital signs"
+        constraints = [
+            *(
+                models.CheckConstraint(condition=_range(field, *bounds), name=f"vitals_{field}_range")
+                for field, bounds in VITAL_RANGES.items()
+            ),
+            models.CheckConstraint(
+                condition=Q(systolic_bp__isnull=True) | Q(diastolic_bp__isnull=True)
+                | Q(systolic_bp__gt=models.F("diastolic_bp")),
+                name="vitals_systolic_above_diastolic",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Vitals {self.recorded_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def blood_pressure(self) -> str:
+        if self.systolic_bp is None or self.diastolic_bp is None:
+            return ""
+        return f"{self.systolic_bp}/{self.diastolic_bp}"
+
+    @property
+    def bmi(self) -> Decimal | None:
+        if not self.weight_kg or not self.height_cm:
+            return None
+        metres = self.height_cm / 100
+        return round(self.weight_kg / (metres * metres), 1)
+
+
+class Symptom(SoftDeleteModel):
+    class Severity(models.TextChoices):
+        MILD = "mild", "Mild"
+        MODERATE = "moderate", "Moderate"
+        SEVERE = "severe", "Severe"
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="symptoms")
+    description = models.CharField(max_length=255, db_index=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MILD)
+    onset_date = models.DateField(null=True, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return self.description
+
+
+class Diagnosis(SoftDeleteModel):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RESOLVED = "resolved", "Resolved"
+
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="diagnoses")
+    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="diagnoses")
+    diagnosed_by = models.ForeignKey(
+        HealthcareProvider, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    onset_date = models.DateField(db_index=True)
+    resolved_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-onset_date"]
+        verbose_name_plural = "diagnoses"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_date__isnull=True) | Q(resolved_date__gte=models.F("onset_date")),
+                name="diagnosis_resolved_after_onset",
+            )
+        ]
+
+    def __str__(self):
+        return str(self.condition)
+
+
+class LabResult(SoftDeleteModel):
+    class Flag(models.TextChoices):
+        NORMAL = "N", "Normal"
+        LOW = "L", "Low"
+        HIGH = "H", "High"
+        ABNORMAL = "A", "Abnormal"
+
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="lab_results")
+    lab_test = models.ForeignKey(LabTest, on_delete=models.PROTECT, related_name="results")
+    observed_at = models.DateTimeField(db_index=True)
+    value_numeric = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    value_text = models.CharField(max_length=255, blank=True)
+    unit = models.CharField(max_length=40, blank=True)
+    reference_low = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    reference_high = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    abnormal_flag = models.CharField(max_length=1, choices=Flag.choices, default=Flag.NORMAL)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-observed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value_numeric__isnull=False) | ~Q(value_text=""),
+                name="lab_result_has_value",
+            ),
+            models.CheckConstraint(
+                condition=Q(reference_low__isnull=True) | Q(reference_high__isnull=True)
+                | Q(reference_high__gte=models.F("reference_low")),
+                name="lab_result_reference_range_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.lab_test.name}: {self.display_value}"
+
+    @property
+    def display_value(self) -> str:
+        value = self.value_text if self.value_numeric is None else f"{self.value_numeric.normalize():f}"
+        return f"{value} {self.unit}".strip()
+
+    @property
+    def is_abnormal(self) -> bool:
+        return self.abnormal_flag != self.Flag.NORMAL
+
+    def flag_from_range(self) -> str:
+        """The abnormal flag the value earns against its reference range."""
+        if self.value_numeric is None:
+            return self.abnormal_flag
+        if self.reference_low is not None and self.value_numeric < self.reference_low:
+            return self.Flag.LOW
+        if self.reference_high is not None and self.value_numeric > self.reference_high:
+            return self.Flag.HIGH
+        return self.Flag.NORMAL
+
+
+class Prescription(SoftDeleteModel):
+    external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="prescriptions")
+    medication = models.ForeignKey(Medication, on_delete=models.PROTECT, related_name="prescriptions")
+    prescriber = models.ForeignKey(
+        HealthcareProvider, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dose = models.CharField(max_length=100, blank=True)
+    frequency = models.CharField(max_length=100, blank=True)
+    start_date = models.DateField(db_index=True)
+    end_date = models.DateField(null=True, blank=True)
+    dispenses = models.PositiveIntegerField(default=1)
+    reason = models.CharField(max_length=255, blank=True)
+    instructions = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="prescription_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.medication} {self.dose}".strip()

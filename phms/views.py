@@ -1,0 +1,44 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from phms import documents
+
+
+def _database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:  # any driver error: report it as down, never as a 500
+        return "down"
+    return "ok"
+
+
+def _document_store_status() -> str:
+    try:
+        documents.ping()
+    except documents.DocumentStoreUnavailable:
+        return "down"
+    return "ok"
+
+
+@require_GET
+@never_cache
+def healthz(request):
+    """Public liveness check: which store answers. No login, no patient data."""
+    checks = {"database": _database_status(), "documents": _document_store_status()}
+    down = [name for name, state in checks.items() if state != "ok"]
+    body = {"status": "ok" if not down else "unavailable", "checks": checks}
+    if down:
+        body["down"] = down
+    return JsonResponse(body, status=503 if down else 200)
+
+
+@login_required
+@require_GET
+def home(request):
+    return render(request, "phms/home.html")

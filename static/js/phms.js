@@ -1,0 +1,8 @@
+// Confirmation for destructive buttons: <button data-confirm="Delete this record?">.
+document.addEventListener("submit", function (event) {
+  const trigger = event.submitter || event.target.querySelector("[data-confirm]");
+  const message = trigger && trigger.getAttribute("data-confirm");
+  if (message && !window.confirm(message)) {
+    event.preventDefault();
+  }
+});

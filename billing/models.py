@@ -67,7 +67,9 @@ class Bill(SoftDeleteModel):
         ordering = ["-issued_on", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(total_amount__gte=0) & Q(sanctioned_amount__gte=0) & Q(paid_amount__gte=0),
+                condition=Q(total_amount__gte=0)
+                & Q(sanctioned_amount__gte=0)
+                & Q(paid_amount__gte=0),
                 name="bill_amounts_not_negative",
             ),
             models.CheckConstraint(

@@ -7,8 +7,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from phms import crypto
-from phms.softdelete import SoftDeleteModel
+from phms import crypto, permissions
+from phms.softdelete import AllRowsManager, SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
 from providers.models import HealthcareProvider, Organization
 
 
@@ -110,6 +110,29 @@ class Medication(models.Model):
 # Patient and registration -----------------------------------------------------------
 
 
+class PatientQuerySet(SoftDeleteQuerySet):
+    def visible_to(self, user):
+        """The only scope for lists, search, reports and exports of patients."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if permissions.sees_all_patients(user):
+            return self
+        scope = self.none()
+        if permissions.is_clinician(user):
+            from guardian.shortcuts import get_objects_for_user
+
+            scope = get_objects_for_user(
+                user, "patients.view_patient", klass=self, accept_global_perms=False
+            )
+        if permissions.can_use_portal(user):
+            scope = scope | self.filter(user=user)
+        return scope
+
+
+class PatientManager(SoftDeleteManager.from_queryset(PatientQuerySet)):
+    pass
+
+
 class Patient(SoftDeleteModel):
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
@@ -150,6 +173,9 @@ class Patient(SoftDeleteModel):
     ssn_last4 = models.CharField(max_length=4, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PatientManager()
+    all_objects = AllRowsManager()
+
     history = HistoricalRecords(excluded_fields=["ssn_encrypted"])
 
     soft_delete_cascade = ("emergency_contacts", "coverages", "allergies", "encounters")
@@ -162,10 +188,13 @@ class Patient(SoftDeleteModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(date_of_death__isnull=True) | Q(date_of_death__gte=models.F("date_of_birth")),
+                condition=Q(date_of_death__isnull=True)
+                | Q(date_of_death__gte=models.F("date_of_birth")),
                 name="patient_death_after_birth",
             ),
-            models.CheckConstraint(condition=Q(sex__in=["F", "M", "O", "U"]), name="patient_sex_valid"),
+            models.CheckConstraint(
+                condition=Q(sex__in=["F", "M", "O", "U"]), name="patient_sex_valid"
+            ),
         ]
 
     def __str__(self):
@@ -205,7 +234,9 @@ class Patient(SoftDeleteModel):
 
 
 class EmergencyContact(SoftDeleteModel):
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="emergency_contacts")
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="emergency_contacts"
+    )
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100, db_index=True)
     relationship = models.CharField(max_length=60)
@@ -289,7 +320,8 @@ class Allergy(SoftDeleteModel):
         verbose_name_plural = "allergies"
         constraints = [
             models.CheckConstraint(
-                condition=Q(resolved_date__isnull=True) | Q(onset_date__isnull=True)
+                condition=Q(resolved_date__isnull=True)
+                | Q(onset_date__isnull=True)
                 | Q(resolved_date__gte=models.F("onset_date")),
                 name="allergy_resolved_after_onset",
             )
@@ -351,10 +383,13 @@ class Encounter(SoftDeleteModel):
 
     class Meta:
         ordering = ["-admitted_at"]
-        indexes = [models.Index(fields=["patient", "-admitted_at"], name="encounter_patient_date_idx")]
+        indexes = [
+            models.Index(fields=["patient", "-admitted_at"], name="encounter_patient_date_idx")
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(discharged_at__isnull=True) | Q(discharged_at__gte=models.F("admitted_at")),
+                condition=Q(discharged_at__isnull=True)
+                | Q(discharged_at__gte=models.F("admitted_at")),
                 name="encounter_discharged_after_admitted",
             )
         ]
@@ -375,7 +410,9 @@ class CareAssignment(SoftDeleteModel):
         CONSULTING = "consulting", "Consulting"
         NURSING = "nursing", "Nursing"
 
-    encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="care_assignments")
+    encounter = models.ForeignKey(
+        Encounter, on_delete=models.PROTECT, related_name="care_assignments"
+    )
     provider = models.ForeignKey(
         HealthcareProvider, on_delete=models.PROTECT, related_name="care_assignments"
     )
@@ -424,27 +461,48 @@ class VitalSigns(SoftDeleteModel):
         "heart rate (/min)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["heart_rate"])
     )
     temperature_c = models.DecimalField(
-        "temperature (°C)", max_digits=4, decimal_places=1, null=True, blank=True,
+        "temperature (°C)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=_bounds(*VITAL_RANGES["temperature_c"]),
     )
     systolic_bp = models.PositiveSmallIntegerField(
-        "systolic BP (mmHg)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["systolic_bp"])
+        "systolic BP (mmHg)",
+        null=True,
+        blank=True,
+        validators=_bounds(*VITAL_RANGES["systolic_bp"]),
     )
     diastolic_bp = models.PositiveSmallIntegerField(
-        "diastolic BP (mmHg)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["diastolic_bp"])
+        "diastolic BP (mmHg)",
+        null=True,
+        blank=True,
+        validators=_bounds(*VITAL_RANGES["diastolic_bp"]),
     )
     spo2 = models.PositiveSmallIntegerField(
         "SpO₂ (%)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["spo2"])
     )
     respiratory_rate = models.PositiveSmallIntegerField(
-        "respiratory rate (/min)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["respiratory_rate"])
+        "respiratory rate (/min)",
+        null=True,
+        blank=True,
+        validators=_bounds(*VITAL_RANGES["respiratory_rate"]),
     )
     weight_kg = models.DecimalField(
-        "weight (kg)", max_digits=5, decimal_places=1, null=True, blank=True,
+        "weight (kg)",
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=_bounds(*VITAL_RANGES["weight_kg"]),
     )
     height_cm = models.DecimalField(
-        "height (cm)", max_digits=4, decimal_places=1, null=True, blank=True,
+        "height (cm)",
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
         validators=_bounds(*VITAL_RANGES["height_cm"]),
     )
     pain_score = models.PositiveSmallIntegerField(
@@ -458,11 +516,14 @@ class VitalSigns(SoftDeleteModel):
         verbose_name_plural = "vital signs"
         constraints = [
             *(
-                models.CheckConstraint(condition=_range(field, *bounds), name=f"vitals_{field}_range")
+                models.CheckConstraint(
+                    condition=_range(field, *bounds), name=f"vitals_{field}_range"
+                )
                 for field, bounds in VITAL_RANGES.items()
             ),
             models.CheckConstraint(
-                condition=Q(systolic_bp__isnull=True) | Q(diastolic_bp__isnull=True)
+                condition=Q(systolic_bp__isnull=True)
+                | Q(diastolic_bp__isnull=True)
                 | Q(systolic_bp__gt=models.F("diastolic_bp")),
                 name="vitals_systolic_above_diastolic",
             ),
@@ -528,7 +589,8 @@ class Diagnosis(SoftDeleteModel):
         verbose_name_plural = "diagnoses"
         constraints = [
             models.CheckConstraint(
-                condition=Q(resolved_date__isnull=True) | Q(resolved_date__gte=models.F("onset_date")),
+                condition=Q(resolved_date__isnull=True)
+                | Q(resolved_date__gte=models.F("onset_date")),
                 name="diagnosis_resolved_after_onset",
             )
         ]
@@ -565,7 +627,8 @@ class LabResult(SoftDeleteModel):
                 name="lab_result_has_value",
             ),
             models.CheckConstraint(
-                condition=Q(reference_low__isnull=True) | Q(reference_high__isnull=True)
+                condition=Q(reference_low__isnull=True)
+                | Q(reference_high__isnull=True)
                 | Q(reference_high__gte=models.F("reference_low")),
                 name="lab_result_reference_range_ordered",
             ),
@@ -576,7 +639,9 @@ class LabResult(SoftDeleteModel):
 
     @property
     def display_value(self) -> str:
-        value = self.value_text if self.value_numeric is None else f"{self.value_numeric.normalize():f}"
+        value = (
+            self.value_text if self.value_numeric is None else f"{self.value_numeric.normalize():f}"
+        )
         return f"{value} {self.unit}".strip()
 
     @property
@@ -597,7 +662,9 @@ class LabResult(SoftDeleteModel):
 class Prescription(SoftDeleteModel):
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="prescriptions")
-    medication = models.ForeignKey(Medication, on_delete=models.PROTECT, related_name="prescriptions")
+    medication = models.ForeignKey(
+        Medication, on_delete=models.PROTECT, related_name="prescriptions"
+    )
     prescriber = models.ForeignKey(
         HealthcareProvider, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

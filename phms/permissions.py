@@ -29,3 +29,12 @@ def can_use_reports(user) -> bool:
 
 def can_use_portal(user) -> bool:
     return has_role(user, Role.PATIENT)
+
+
+def sees_all_patients(user) -> bool:
+    """Registration, billing and administration work across the whole patient index."""
+    return (
+        is_administrator(user)
+        or has_role(user, Role.FRONT_DESK)
+        or has_role(user, Role.BILLING)
+    )

@@ -36,3 +36,67 @@ def primary_role(user) -> str | None:
     if getattr(user, "is_superuser", False):
         return Role.ADMINISTRATOR.value
     return None
+
+
+# Model permissions each role's group holds ("app.action_model"; action in view/add/change).
+# Object-level access (which patients) comes from care-team grants, not from these.
+_CLINICAL_MODELS = [
+    "patients.patient",
+    "patients.encounter",
+    "patients.careassignment",
+    "patients.vitalsigns",
+    "patients.symptom",
+    "patients.diagnosis",
+    "patients.labresult",
+    "patients.prescription",
+    "patients.allergy",
+    "patients.emergencycontact",
+    "patients.coverage",
+]
+_CATALOG_MODELS = [
+    "patients.condition",
+    "patients.labtest",
+    "patients.medication",
+    "patients.payer",
+    "providers.healthcareprovider",
+    "providers.doctor",
+    "providers.nurse",
+    "providers.specialty",
+    "providers.organization",
+]
+
+
+def _grants(models_: list[str], actions: tuple[str, ...]) -> list[str]:
+    return [
+        f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
+        for model in models_
+        for action in actions
+    ]
+
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.DOCTOR: _grants(_CLINICAL_MODELS, ("view", "add", "change"))
+    + _grants(_CATALOG_MODELS, ("view",)),
+    Role.NURSE: _grants(_CLINICAL_MODELS, ("view",))
+    + _grants(["patients.vitalsigns", "patients.symptom", "patients.allergy"], ("add", "change"))
+    + _grants(_CATALOG_MODELS, ("view",)),
+    Role.FRONT_DESK: _grants(
+        ["patients.patient", "patients.emergencycontact", "patients.coverage"],
+        ("view", "add", "change"),
+    )
+    + _grants(["patients.payer"], ("view",)),
+    Role.BILLING: _grants(["billing.bill", "billing.billline"], ("view", "add", "change"))
+    + _grants(
+        [
+            "billing.servicecharge",
+            "patients.payer",
+            "patients.coverage",
+            "patients.patient",
+            "patients.encounter",
+            "patients.diagnosis",
+            "patients.condition",
+        ],
+        ("view",),
+    ),
+    Role.PATIENT: [],
+}

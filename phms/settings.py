@@ -60,7 +60,7 @@ if not SECRET_KEY:
             "SECRET_KEY is required when DEBUG is off: set it in the environment or in .env "
             "(see .env.example)"
         )
-    SECRET_KEY = "django-insecure-phms-development-only"
+    SECRET_KEY = "django-insecure-phms-development-only"  # noqa: S105 - DEBUG only
 
 
 

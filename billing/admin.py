@@ -1,0 +1,51 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from billing.models import Bill, BillLine, ServiceCharge
+from phms.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
+
+
+@admin.register(ServiceCharge)
+class ServiceChargeAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "description", "code_system", "unit_price"]
+    list_filter = ["code_system"]
+    search_fields = ["code", "description"]
+
+
+class BillLineInline(SoftDeleteInline):
+    model = BillLine
+    fields = ["service_charge", "code", "description", "quantity", "unit_price", "amount"]
+    readonly_fields = ["amount"]
+    autocomplete_fields = ["service_charge"]
+
+
+@admin.register(Bill)
+class BillAdmin(SoftDeleteAdmin):
+    list_display = [
+        "id",
+        "issued_on",
+        "patient",
+        "payer_or_self_pay",
+        "status",
+        "total_amount",
+        "sanctioned_amount",
+        "paid_amount",
+    ]
+    list_select_related = ["patient", "payer"]
+    list_filter = ["status", "payer"]
+    search_fields = ["patient__mrn", "patient__last_name", "payer__name", "external_id"]
+    date_hierarchy = "issued_on"
+    autocomplete_fields = ["encounter", "patient", "payer"]
+    inlines = [BillLineInline]
+
+    @admin.display(description="payer", ordering="payer__name")
+    def payer_or_self_pay(self, obj):
+        return obj.payer.name if obj.payer_id else "Self-pay"
+
+
+@admin.register(BillLine)
+class BillLineAdmin(SoftDeleteAdmin):
+    list_display = ["description", "bill", "code", "quantity", "unit_price", "amount"]
+    list_select_related = ["bill", "service_charge"]
+    search_fields = ["description", "code", "bill__patient__mrn"]
+    autocomplete_fields = ["bill", "service_charge"]

@@ -4,6 +4,8 @@ import pytest
 
 from phms import documents
 
+pytest_plugins = ["phms.tests.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):

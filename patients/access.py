@@ -4,10 +4,15 @@ Care-team membership is expressed as django-guardian object permissions on the
 Patient, granted and revoked by the services that start and end assignments.
 """
 
+import logging
+
 from django.http import Http404
 from guardian.shortcuts import assign_perm, remove_perm
 
-from patients.models import CareAssignment, Patient
+from patients.models import CareAssignment, Encounter, Patient
+from phms import permissions
+
+security_log = logging.getLogger("phms.security")
 
 VIEW_PATIENT = "patients.view_patient"
 CHANGE_PATIENT = "patients.change_patient"
@@ -32,5 +37,26 @@ def get_patient_for_user(user, pk) -> Patient:
     """The patient with this id if the user may see it; otherwise 404, as if it did not exist."""
     try:
         return Patient.objects.visible_to(user).get(pk=int(pk))
-    except (Patient.DoesNotExist, ValueError, TypeError):
+    except (Patient.DoesNotExist, ValueError, TypeError, OverflowError):
+        if getattr(user, "is_authenticated", False):
+            security_log.warning("refused: user=%s patient=%r status=404", user.pk, str(pk)[:40])
         raise Http404("No such patient") from None
+
+
+def clinical_patients_visible_to(user):
+    """Patients whose clinical data (chart, notes, vaccinations) the user may read in lists.
+
+    Front desk and billing see the patient index but no clinical data, so they get none.
+    """
+    if permissions.is_administrator(user) or permissions.is_clinician(user):
+        return Patient.objects.visible_to(user)
+    if permissions.can_use_portal(user):
+        return Patient.objects.filter(user=user)
+    return Patient.objects.none()
+
+
+def encounters_visible_to(user):
+    """Encounters of the patients the user may see; billing sees them to bill them."""
+    if permissions.can_use_billing(user):
+        return Encounter.objects.filter(patient__in=Patient.objects.visible_to(user))
+    return Encounter.objects.filter(patient__in=clinical_patients_visible_to(user))

@@ -117,16 +117,20 @@ class PatientQuerySet(SoftDeleteQuerySet):
             return self.none()
         if permissions.sees_all_patients(user):
             return self
-        scope = self.none()
+        allowed = Q(pk__in=[])
         if permissions.is_clinician(user):
             from guardian.shortcuts import get_objects_for_user
 
-            scope = get_objects_for_user(
-                user, "patients.view_patient", klass=self, accept_global_perms=False
+            from phms.models import BreakGlassAccess
+
+            granted = get_objects_for_user(
+                user, "patients.view_patient", klass=Patient.all_objects, accept_global_perms=False
             )
+            emergency = BreakGlassAccess.objects.active().filter(user=user)
+            allowed |= Q(pk__in=granted.values("pk")) | Q(pk__in=emergency.values("patient_id"))
         if permissions.can_use_portal(user):
-            scope = scope | self.filter(user=user)
-        return scope
+            allowed |= Q(user=user)
+        return self.filter(allowed)
 
 
 class PatientManager(SoftDeleteManager.from_queryset(PatientQuerySet)):

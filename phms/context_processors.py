@@ -15,3 +15,20 @@ def navigation(request):
             "admin": user.is_staff,
         }
     }
+
+
+def break_glass(request):
+    """The user's active break-the-glass accesses, for the red banner in the base layout."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not permissions.is_clinician(user):
+        return {"break_glass_accesses": []}
+    from phms.models import BreakGlassAccess
+
+    return {
+        "break_glass_accesses": list(
+            BreakGlassAccess.objects.active()
+            .filter(user=user)
+            .select_related("patient")
+            .order_by("expires_at")
+        )
+    }

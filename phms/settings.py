@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "phms.context_processors.navigation",
+                "phms.context_processors.break_glass",
             ],
         },
     },
@@ -138,6 +139,8 @@ if _db["ENGINE"] == "django.db.backends.mysql":
     _db.setdefault("OPTIONS", {}).update(
         {
             "charset": "utf8mb4",
+            # Same collation as the tables, or comparisons with casts (guardian's object_pk) fail.
+            "collation": "utf8mb4_unicode_ci",
             "init_command": "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,"
             "ERROR_FOR_DIVISION_BY_ZERO'",
             "isolation_level": "read committed",
@@ -237,7 +240,8 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_flag("BEHIND_TLS_PROXY", default=False):
+BEHIND_TLS_PROXY = env_flag("BEHIND_TLS_PROXY", default=False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Internationalization --------------------------------------------------------------

@@ -15,7 +15,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
+    path("access/", include("phms.access_urls")),
 ]
+
+handler403 = "phms.access_views.permission_denied"
 
 admin.site.site_header = "PHMS administration"
 admin.site.site_title = "PHMS admin"

@@ -1,0 +1,66 @@
+"""The access log: every read of a patient's data appends one entry (never clinical content)."""
+
+import ipaddress
+
+from django.conf import settings
+
+from phms.models import AccessLog, BreakGlassAccess
+from phms.roles import primary_role
+
+Section = AccessLog.Section
+
+
+def client_address(request) -> str | None:
+    """The client's address; behind our TLS proxy, the address that proxy saw."""
+    candidates = []
+    if getattr(settings, "BEHIND_TLS_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        # The rightmost entry is the one our proxy appended; those left of it are client-supplied.
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            candidates.append(hops[-1])
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def access_log_record(request, *, patient, section) -> AccessLog:
+    """Append who read which section of which patient, when and from where."""
+    user = request.user
+    emergency = (
+        BreakGlassAccess.objects.active()
+        .filter(user=user, patient=patient)
+        .order_by("-started_at")
+        .first()
+    )
+    return AccessLog.objects.create(
+        user=user,
+        role=primary_role(user) or "",
+        patient=patient,
+        section=Section(section),
+        client_address=client_address(request),
+        break_glass_reason=emergency.reason[:500] if emergency else "",
+    )
+
+
+def access_history_for_patient(patient):
+    """A patient's access history, newest first, for the portal."""
+    return (
+        AccessLog.objects.filter(patient=patient)
+        .select_related("user")
+        .only(
+            "at",
+            "role",
+            "section",
+            "break_glass_reason",
+            "client_address",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+        )
+        .order_by("-at", "-id")
+    )

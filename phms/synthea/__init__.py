@@ -1,0 +1,1 @@
+"""Import of Synthea CSV exports (see docs/synthea-import.md for the mapping)."""

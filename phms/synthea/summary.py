@@ -1,0 +1,80 @@
+"""Per-file counters and the closing summary table."""
+
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FileStats:
+    name: str
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    elapsed: float = 0.0
+
+    def finish(self) -> None:
+        self.elapsed = time.perf_counter() - self.started
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.read / self.elapsed if self.elapsed > 0 else 0.0
+
+
+COLUMNS = (
+    "file",
+    "read",
+    "created",
+    "updated",
+    "unchanged",
+    "skipped",
+    "rejected",
+    "elapsed s",
+    "rows/s",
+)
+
+
+def format_summary(stats: list[FileStats]) -> str:
+    rows = [
+        (
+            s.name,
+            s.read,
+            s.created,
+            s.updated,
+            s.unchanged,
+            s.skipped,
+            s.rejected,
+            f"{s.elapsed:.2f}",
+            f"{s.rows_per_second:,.0f}",
+        )
+        for s in stats
+    ]
+    total_read = sum(s.read for s in stats)
+    total_time = sum(s.elapsed for s in stats)
+    rows.append(
+        (
+            "total",
+            total_read,
+            sum(s.created for s in stats),
+            sum(s.updated for s in stats),
+            sum(s.unchanged for s in stats),
+            sum(s.skipped for s in stats),
+            sum(s.rejected for s in stats),
+            f"{total_time:.2f}",
+            f"{(total_read / total_time if total_time else 0):,.0f}",
+        )
+    )
+    widths = [max(len(str(r[i])) for r in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
+    lines = []
+    for index, row in enumerate([COLUMNS, *rows]):
+        cells = [
+            str(v).ljust(w) if i == 0 else str(v).rjust(w)
+            for i, (v, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells))
+        if index == 0 or index == len(rows) - 1:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -3,6 +3,7 @@
 import logging
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -53,7 +54,7 @@ def break_glass(request, patient_pk):
             messages.warning(
                 request, f"Emergency access to {patient.full_name} is open and logged."
             )
-            return redirect(reverse("patients:chart", kwargs={"patient_pk": patient.pk}))
+            return redirect(reverse("patients:chart", args=[patient.pk]))
     return render(request, "phms/break_glass.html", {"form": form, "patient": patient}, status=200)
 
 
@@ -74,3 +75,17 @@ def permission_denied(request, exception=None):
             "refused: user=%s %s %s status=403", user.pk, request.method, request.path[:200]
         )
     return render(request, "403.html", status=403)
+
+
+def locked_out(request, response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the lockout page, saying how long the account stays locked."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    minutes = max(1, int(cool_off.total_seconds() // 60)) if cool_off else None
+    username = (credentials or {}).get("username") or request.POST.get("username", "")
+    security_log.warning("locked out: username=%r", str(username)[:150])
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"cooloff_minutes": minutes},
+        status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429),
+    )

@@ -4,9 +4,29 @@ This is the only module that knows which one is in use. Everything else asks for
 `collection(name)` and catches `DocumentStoreUnavailable`.
 """
 
+import contextlib
+import sqlite3
 import threading
 
 from django.conf import settings
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+NOTES = "clinical_notes"
+VACCINATIONS = "vaccinations"
+
+# Ascending keys only: the embedded store supports no other direction, and MongoDB walks an
+# ascending index backwards for "newest first" just as well.
+INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict]]] = {
+    NOTES: [
+        ([("patient_id", 1), ("created_at", 1)], {"name": "patient_created"}),
+        # Sparse: notes typed in the portal have no external id at all (the key is left out).
+        ([("external_id", 1)], {"name": "external_id_unique", "unique": True, "sparse": True}),
+    ],
+    VACCINATIONS: [
+        ([("patient_id", 1)], {"name": "patient_unique", "unique": True}),
+        ([("events.cvx_code", 1)], {"name": "events_cvx_code"}),
+    ],
+}
 
 
 class DocumentStoreUnavailable(Exception):
@@ -64,6 +84,37 @@ def get_database():
 
 def is_embedded() -> bool:
     return not settings.MONGO_URL
+
+
+@contextlib.contextmanager
+def store_errors():
+    """Turn any failure of the store into `DocumentStoreUnavailable`.
+
+    Duplicate keys are not outages: they pass through for the caller's idempotency logic.
+    """
+    try:
+        yield
+    except (DocumentStoreUnavailable, DuplicateKeyError):
+        raise
+    except (PyMongoError, sqlite3.Error, OSError) as error:
+        raise DocumentStoreUnavailable(str(error) or type(error).__name__) from error
+
+
+def collection(name: str):
+    """The named collection; operations on it must run inside `store_errors()`."""
+    with store_errors():
+        return get_database()[name]
+
+
+def ensure_indexes() -> list[str]:
+    """Create the collections' indexes (idempotent); return the index names."""
+    names = []
+    with store_errors():
+        for collection_name, indexes in INDEXES.items():
+            target = get_database()[collection_name]
+            for keys, options in indexes:
+                names.append(f"{collection_name}.{target.create_index(keys, **options)}")
+    return names
 
 
 def ping() -> None:

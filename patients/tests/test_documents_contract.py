@@ -1,0 +1,270 @@
+"""The whole document API against whatever MONGO_URL is set (embedded store when unset)."""
+
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.utils import timezone
+
+from patients.models import Encounter, Patient
+from patients.notes import (
+    MAX_NOTE_BYTES,
+    NoteKind,
+    note_amend,
+    note_create,
+    notes_for_patient,
+    notes_search,
+)
+from patients.vaccinations import (
+    VaccinationStatus,
+    vaccination_correct,
+    vaccination_delete,
+    vaccination_record,
+    vaccinations_for_patient,
+)
+from phms import documents
+
+pytestmark = [pytest.mark.documents, pytest.mark.django_db]
+
+
+def make_patient(mrn="MRN-1", **fields) -> Patient:
+    defaults = {"first_name": "Ada", "last_name": "Lovelace", "sex": "F",
+                "date_of_birth": date(1980, 5, 1)}
+    return Patient.objects.create(mrn=mrn, **{**defaults, **fields})
+
+
+@pytest.fixture
+def doctor():
+    return get_user_model().objects.create_user(
+        "dr_house", password="x", first_name="Greg", last_name="House"
+    )
+
+
+@pytest.fixture
+def patient():
+    return make_patient()
+
+
+@pytest.fixture(autouse=True)
+def _indexes():
+    call_command("ensure_documents", stdout=io.StringIO())
+
+
+def test_it_creates_and_lists_notes_newest_first(patient, doctor):
+    encounter = Encounter.objects.create(patient=patient, admitted_at=timezone.now())
+    old = note_create(patient=patient, author=doctor, kind=NoteKind.ADMISSION, text="Admitted.",
+                      created_at=timezone.now() - timedelta(days=2))
+    new = note_create(patient=patient, author=doctor, kind=NoteKind.PROGRESS, text="Better today",
+                      tags=["Cardio", "cardio", " follow-up "], encounter=encounter)
+    listed = notes_for_patient(patient.pk)
+    assert [n["id"] for n in listed] == [new["id"], old["id"]]
+    assert listed[0]["tags"] == ["cardio", "follow-up"]
+    assert listed[0]["author_name"] == "Greg House"
+    assert listed[0]["encounter_id"] == encounter.pk
+    assert listed[0]["amendments"] == []
+    assert listed[0]["created_at"].tzinfo is not None
+    assert isinstance(listed[0]["id"], str)
+    assert notes_for_patient(patient.pk, limit=1)[0]["id"] == new["id"]
+
+
+def test_it_never_copies_demographics_into_note_documents(patient, doctor):
+    note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="Seen.")
+    stored = documents.collection(documents.NOTES).find_one({"patient_id": patient.pk})
+    flat = repr(stored)
+    assert "Ada" not in flat and "Lovelace" not in flat and "1980" not in flat
+
+
+def test_it_keeps_the_original_when_a_note_is_amended(patient, doctor):
+    note = note_create(patient=patient, author=doctor, kind=NoteKind.PROGRESS, text="BP 140/90")
+    amended = note_amend(patient=patient, note_id=note["id"], author=doctor,
+                         text="BP 130/90", reason="Typo in systolic value")
+    assert amended["text"] == "BP 130/90"
+    assert amended["original_text"] == "BP 140/90"
+    (amendment,) = amended["amendments"]
+    assert amendment["previous_text"] == "BP 140/90"
+    assert amendment["reason"] == "Typo in systolic value"
+    assert amendment["author_name"] == "Greg House"
+    assert amendment["amended_at"] <= timezone.now()
+    assert notes_for_patient(patient.pk)[0]["amendments"][0]["text"] == "BP 130/90"
+
+
+def test_it_refuses_bad_amendments(patient, doctor):
+    note = note_create(patient=patient, author=doctor, kind=NoteKind.PROGRESS, text="Stable")
+    other = make_patient(mrn="MRN-2")
+    with pytest.raises(ValidationError, match="reason"):
+        note_amend(patient=patient, note_id=note["id"], author=doctor, text="x", reason=" ")
+    with pytest.raises(ValidationError, match="No such note"):
+        note_amend(patient=other, note_id=note["id"], author=doctor, text="x", reason="r")
+    with pytest.raises(ValidationError, match="No such note"):
+        note_amend(patient=patient, note_id="not-an-id", author=doctor, text="x", reason="r")
+
+
+def test_it_refuses_bad_notes(patient, doctor):
+    with pytest.raises(ValidationError, match="64 KB"):
+        note_create(patient=patient, author=doctor, kind=NoteKind.OTHER,
+                    text="a" * (MAX_NOTE_BYTES + 1))
+    with pytest.raises(ValidationError, match="kind"):
+        note_create(patient=patient, author=doctor, kind="gossip", text="x")
+    with pytest.raises(ValidationError, match="text"):
+        note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="   ")
+    with pytest.raises(ValidationError, match="future"):
+        note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="x",
+                    created_at=timezone.now() + timedelta(days=1))
+    other_encounter = Encounter.objects.create(patient=make_patient(mrn="MRN-2"),
+                                               admitted_at=timezone.now())
+    with pytest.raises(ValidationError, match="another patient"):
+        note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="x",
+                    encounter=other_encounter)
+    assert notes_for_patient(patient.pk) == []
+
+
+def test_it_imports_a_note_once_by_external_id(patient):
+    when = datetime(2020, 3, 4, 5, 6, 7, tzinfo=UTC)
+    first = note_create(patient=patient, author=None, kind=NoteKind.OTHER, text="Imported",
+                        created_at=when, external_id="synthea-1")
+    again = note_create(patient=patient, author=None, kind=NoteKind.OTHER, text="Imported",
+                        created_at=when, external_id="synthea-1")
+    assert again["id"] == first["id"]
+    assert len(notes_for_patient(patient.pk)) == 1
+    assert notes_for_patient(patient.pk)[0]["created_at"] == when
+
+
+def test_it_searches_keywords_literally_and_case_insensitively(patient, doctor):
+    note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="Chest PAIN at rest")
+    note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="Dose 2.5 mg (a+b)")
+    note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="Dose 215 mg")
+    assert [n["text"] for n in notes_search("chest pain")] == ["Chest PAIN at rest"]
+    assert [n["text"] for n in notes_search("2.5")] == ["Dose 2.5 mg (a+b)"]
+    assert [n["text"] for n in notes_search("(a+b)")] == ["Dose 2.5 mg (a+b)"]
+    assert notes_search(".*") == []
+    assert len(notes_search("dose", limit=1)) == 1
+    assert notes_search("dose", patient_ids=[make_patient(mrn="MRN-2").pk]) == []
+
+
+def test_it_searches_validated_patterns(patient, doctor):
+    note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="Dose 215 mg")
+    note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="Headache")
+    found = notes_search(r"dose \d+ MG", mode="pattern")
+    assert [n["text"] for n in found] == ["Dose 215 mg"]
+    assert len(notes_search("head|dose", mode="pattern")) == 2
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("(unclosed", "not a valid regular expression"),
+        ("(a+)+$", "repeats a group"),
+        (r"(\w*)*x", "repeats a group"),
+        (r"(a)\1", "backreference"),
+        ("a" * 201, "limited to 200"),
+        ("", "Enter something"),
+    ],
+)
+def test_it_refuses_dangerous_or_broken_patterns(pattern, message):
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        notes_search(pattern, mode="pattern")
+
+
+def test_it_refuses_an_unknown_search_mode():
+    with pytest.raises(ValidationError, match="mode"):
+        notes_search("pain", mode="sql")
+
+
+def test_it_hides_notes_of_a_soft_deleted_patient_until_restored(patient, doctor):
+    note_create(patient=patient, author=doctor, kind=NoteKind.OTHER, text="Back pain")
+    patient.delete(by=doctor)
+    assert notes_for_patient(patient.pk) == []
+    assert notes_search("pain") == []
+    assert vaccinations_for_patient(patient.pk) == []
+    Patient.all_objects.get(pk=patient.pk).restore(by=doctor)
+    assert len(notes_for_patient(patient.pk)) == 1
+    assert len(notes_search("pain")) == 1
+
+
+def record(patient, **overrides):
+    fields = {"vaccine": "Influenza, seasonal", "cvx_code": "140", "dose_number": 1,
+              "date": date(2023, 10, 1), "lot": "L1", "site": "left deltoid",
+              "administered_by": "Nurse Joy"}
+    return vaccination_record(patient=patient, **{**fields, **overrides})
+
+
+def test_it_records_and_lists_vaccinations_newest_first(patient, doctor):
+    older = record(patient, date=date(2021, 1, 5), vaccine="COVID-19 mRNA", cvx_code="208")
+    newer = record(patient, by=doctor)
+    listed = vaccinations_for_patient(patient.pk)
+    assert [v["id"] for v in listed] == [newer["id"], older["id"]]
+    assert listed[0]["date"] == date(2023, 10, 1)
+    assert listed[0]["status"] == VaccinationStatus.COMPLETED
+    assert listed[0]["lot"] == "L1" and listed[0]["site"] == "left deltoid"
+    assert listed[0]["administered_by"] == "Nurse Joy"
+    assert listed[0]["corrections"] == []
+    assert documents.collection(documents.VACCINATIONS).count_documents({}) == 1
+
+
+def test_it_imports_a_vaccination_once_by_external_id(patient):
+    first = record(patient, external_id="imm-1")
+    again = record(patient, external_id="imm-1")
+    assert again["id"] == first["id"]
+    assert len(vaccinations_for_patient(patient.pk)) == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"date": date.today() + timedelta(days=2)}, "date", "future"),
+        ({"date": "yesterday"}, "date", "YYYY-MM-DD"),
+        ({"status": "maybe"}, "status", "Unknown status"),
+        ({"dose_number": 0}, "dose_number", "between 1 and 20"),
+        ({"dose_number": "two"}, "dose_number", "not a whole number"),
+        ({"cvx_code": "COVID"}, "cvx_code", "1 to 3 digits"),
+        ({"vaccine": ""}, "vaccine", "Name the vaccine"),
+    ],
+)
+def test_it_refuses_bad_vaccinations(patient, overrides, field, message):
+    with pytest.raises(ValidationError) as caught:
+        record(patient, **overrides)
+    assert message in caught.value.message_dict[field][0]
+    assert vaccinations_for_patient(patient.pk) == []
+
+
+def test_it_keeps_earlier_values_when_a_vaccination_is_corrected(patient, doctor):
+    event = record(patient)
+    corrected = vaccination_correct(patient=patient, event_id=event["id"],
+                                    changes={"lot": "L2", "date": date(2023, 10, 2)},
+                                    reason="Wrong lot on the form", by=doctor)
+    assert corrected["lot"] == "L2" and corrected["date"] == date(2023, 10, 2)
+    (correction,) = vaccinations_for_patient(patient.pk)[0]["corrections"]
+    assert correction["previous"] == {"lot": "L1", "date": date(2023, 10, 1)}
+    assert correction["reason"] == "Wrong lot on the form"
+    assert correction["by_name"] == "Greg House"
+    with pytest.raises(ValidationError, match="cannot be corrected"):
+        vaccination_correct(patient=patient, event_id=event["id"], changes={"id": "x"},
+                            reason="r", by=doctor)
+    with pytest.raises(ValidationError) as caught:
+        vaccination_correct(patient=patient, event_id=event["id"],
+                            changes={"status": "unknown"}, reason="r", by=doctor)
+    assert "status" in caught.value.message_dict
+
+
+def test_it_soft_deletes_a_vaccination_event(patient, doctor):
+    kept = record(patient)
+    gone = record(patient, date=date(2022, 1, 1))
+    vaccination_delete(patient=patient, event_id=gone["id"], reason="Duplicate entry", by=doctor)
+    assert [v["id"] for v in vaccinations_for_patient(patient.pk)] == [kept["id"]]
+    stored = documents.collection(documents.VACCINATIONS).find_one({"patient_id": patient.pk})
+    deleted = next(e for e in stored["events"] if e["id"] == gone["id"])
+    assert deleted["delete_reason"] == "Duplicate entry" and deleted["deleted_at"] is not None
+    with pytest.raises(ValidationError, match="No such vaccination"):
+        vaccination_delete(patient=patient, event_id=gone["id"], reason="again", by=doctor)
+    with pytest.raises(ValidationError, match="reason"):
+        vaccination_delete(patient=patient, event_id=kept["id"], reason="", by=doctor)
+
+
+def test_it_creates_indexes_idempotently():
+    call_command("ensure_documents", stdout=io.StringIO())
+    names = {index["name"] for index in documents.collection(documents.NOTES).list_indexes()}
+    assert {"patient_created", "external_id_unique"} <= names

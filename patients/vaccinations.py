@@ -1,0 +1,334 @@
+"""Vaccinations in the document store: one document per patient, an embedded list of events.
+
+Events are never overwritten or removed: a correction keeps the earlier values inside the
+event ("corrections"), and a deletion only marks the event. Each write replaces the event
+list under an optimistic version check, so two concurrent writers cannot lose each other's
+changes (the embedded store has no positional array updates).
+"""
+
+import uuid
+from datetime import UTC, date, datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from pymongo.errors import DuplicateKeyError
+
+from phms import documents
+
+MAX_DOSE_NUMBER = 20
+EARLIEST_DATE = date(1900, 1, 1)
+TEXT_LIMITS = {"vaccine": 200, "lot": 64, "site": 100, "administered_by": 200}
+CORRECTABLE_FIELDS = (
+    "vaccine",
+    "cvx_code",
+    "dose_number",
+    "date",
+    "lot",
+    "site",
+    "status",
+    "administered_by",
+)
+MAX_REASON_LENGTH = 500
+WRITE_ATTEMPTS = 5
+
+
+class VaccinationStatus(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    REFUSED = "refused", "Refused"
+    NOT_DONE = "not_done", "Not done"
+
+
+# Writes -----------------------------------------------------------------------------
+
+
+def vaccination_record(
+    *,
+    patient,
+    vaccine,
+    cvx_code,
+    dose_number,
+    date,
+    lot="",
+    site="",
+    status=VaccinationStatus.COMPLETED,
+    administered_by="",
+    by=None,
+    external_id=None,
+) -> dict:
+    """Add a vaccination event; with `external_id`, a repeated import returns the first one."""
+    _require_patient(patient)
+    fields = _clean_fields(
+        {
+            "vaccine": vaccine,
+            "cvx_code": cvx_code,
+            "dose_number": dose_number,
+            "date": date,
+            "lot": lot,
+            "site": site,
+            "status": status,
+            "administered_by": administered_by,
+        }
+    )
+    if external_id is not None:
+        external_id = str(external_id).strip()
+        if not external_id or len(external_id) > 100:
+            raise ValidationError("An external id must be 1 to 100 characters.")
+    event = {
+        "id": uuid.uuid4().hex,
+        **fields,
+        "recorded_at": _now(),
+        "recorded_by_id": getattr(by, "pk", None),
+        "recorded_by_name": _person_name(by),
+        "corrections": [],
+        "deleted_at": None,
+    }
+    if external_id is not None:
+        event["external_id"] = external_id
+
+    def add(events):
+        if external_id is not None:
+            for existing in events:
+                if existing.get("external_id") == external_id:
+                    return None  # already imported: nothing to write
+        return [*events, event]
+
+    events = _update_events(patient.pk, add, create=True)
+    if external_id is not None:
+        return next(_event_out(e) for e in events if e.get("external_id") == external_id)
+    return _event_out(event)
+
+
+def vaccination_correct(*, patient, event_id, changes, reason, by) -> dict:
+    """Change fields of an event; the earlier values stay inside it, with who, when and why."""
+    _require_patient(patient)
+    reason = _clean_reason(reason)
+    unknown = set(changes or {}) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            f"These fields cannot be corrected: {', '.join(sorted(unknown))}. "
+            f"Correctable: {', '.join(CORRECTABLE_FIELDS)}."
+        )
+    if not changes:
+        raise ValidationError("Nothing to correct.")
+    corrected: dict = {}
+
+    def correct(events):
+        index = _find_live_event(events, event_id)
+        current = events[index]
+        merged = _clean_fields({**{f: current[f] for f in CORRECTABLE_FIELDS}, **changes})
+        previous = {f: current[f] for f in CORRECTABLE_FIELDS if merged[f] != current[f]}
+        if not previous:
+            raise ValidationError("The correction changes nothing.")
+        correction = {
+            "previous": previous,
+            "reason": reason,
+            "by_id": getattr(by, "pk", None),
+            "by_name": _person_name(by),
+            "at": _now(),
+        }
+        updated = {**current, **merged, "corrections": [*current["corrections"], correction]}
+        corrected["event"] = updated
+        return [*events[:index], updated, *events[index + 1 :]]
+
+    _update_events(patient.pk, correct)
+    return _event_out(corrected["event"])
+
+
+def vaccination_delete(*, patient, event_id, reason, by) -> None:
+    """Mark an event deleted (it stays in the document with who, when and why)."""
+    _require_patient(patient)
+    reason = _clean_reason(reason)
+
+    def delete(events):
+        index = _find_live_event(events, event_id)
+        marked = {
+            **events[index],
+            "deleted_at": _now(),
+            "deleted_by_id": getattr(by, "pk", None),
+            "deleted_by_name": _person_name(by),
+            "delete_reason": reason,
+        }
+        return [*events[:index], marked, *events[index + 1 :]]
+
+    _update_events(patient.pk, delete)
+
+
+# Reads ------------------------------------------------------------------------------
+
+
+def vaccinations_for_patient(patient_id) -> list[dict]:
+    """Live events, newest first (empty when the patient is soft-deleted)."""
+    from patients.models import Patient
+
+    if not Patient.objects.filter(pk=patient_id).exists():
+        return []
+    with documents.store_errors():
+        document = documents.collection(documents.VACCINATIONS).find_one(
+            {"patient_id": int(patient_id)}
+        )
+    events = [e for e in (document or {}).get("events", []) if e.get("deleted_at") is None]
+    events.sort(key=lambda e: (e["date"], _aware(e["recorded_at"])), reverse=True)
+    return [_event_out(e) for e in events]
+
+
+# Helpers ----------------------------------------------------------------------------
+
+
+def _update_events(patient_pk: int, change, *, create=False) -> list[dict]:
+    """Apply `change(events) -> new events | None` under an optimistic version check."""
+    vaccinations = documents.collection(documents.VACCINATIONS)
+    for _attempt in range(WRITE_ATTEMPTS):
+        with documents.store_errors():
+            document = vaccinations.find_one({"patient_id": patient_pk})
+        if document is None and not create:
+            raise ValidationError("No such vaccination for this patient.")
+        events = list((document or {}).get("events", []))
+        version = (document or {}).get("version", 0)
+        new_events = change(events)
+        if new_events is None:
+            return events
+        try:
+            with documents.store_errors():
+                if document is None:
+                    vaccinations.insert_one(
+                        {"patient_id": patient_pk, "events": new_events, "version": 1}
+                    )
+                    return new_events
+                result = vaccinations.update_one(
+                    {"_id": document["_id"], "version": version},
+                    {"$set": {"events": new_events, "version": version + 1}},
+                )
+        except DuplicateKeyError:
+            continue  # another writer created the patient's document first; retry on it
+        if result.matched_count == 1:
+            return new_events
+    raise documents.DocumentStoreUnavailable(
+        "The vaccination record is being changed by someone else; try again."
+    )
+
+
+def _clean_fields(raw: dict) -> dict:
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    for field, limit in TEXT_LIMITS.items():
+        value = str(raw.get(field) or "").strip()
+        if len(value) > limit:
+            label = field.replace("_", " ").capitalize()
+            errors[field] = f"{label} is limited to {limit} characters."
+        cleaned[field] = value
+    if not cleaned["vaccine"]:
+        errors["vaccine"] = "Name the vaccine."
+
+    cvx = str(raw.get("cvx_code") or "").strip()
+    if not cvx.isdigit() or len(cvx) > 3:
+        errors["cvx_code"] = f"CVX code {cvx!r} is not valid: CVX codes are 1 to 3 digits."
+    else:
+        cleaned["cvx_code"] = normalize_cvx(cvx)
+
+    dose = raw.get("dose_number")
+    try:
+        dose_int = int(dose)
+        if isinstance(dose, float) and dose != dose_int or isinstance(dose, bool):
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["dose_number"] = f"Dose number {dose!r} is not a whole number."
+    else:
+        if not 1 <= dose_int <= MAX_DOSE_NUMBER:
+            errors["dose_number"] = f"Dose number must be between 1 and {MAX_DOSE_NUMBER}."
+        cleaned["dose_number"] = dose_int
+
+    day = raw.get("date")
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day.strip())
+        except ValueError:
+            day = None
+    elif isinstance(day, datetime):
+        day = day.date()
+    if not isinstance(day, date):
+        errors["date"] = "Enter the vaccination date as YYYY-MM-DD."
+    elif day > timezone.localdate():
+        errors["date"] = "A vaccination date cannot be in the future."
+    elif day < EARLIEST_DATE:
+        errors["date"] = f"A vaccination date cannot be before {EARLIEST_DATE:%Y}."
+    else:
+        cleaned["date"] = day.isoformat()  # ISO text sorts and compares the same in both stores
+
+    status = raw.get("status")
+    if status not in VaccinationStatus.values:
+        errors["status"] = (
+            f"Unknown status {status!r}; use one of: {', '.join(VaccinationStatus.values)}."
+        )
+    else:
+        cleaned["status"] = str(status)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def normalize_cvx(code) -> str:
+    """CVX codes are written with at least two digits ("08", "140")."""
+    return str(int(str(code).strip())).zfill(2)
+
+
+def _find_live_event(events: list[dict], event_id) -> int:
+    for index, event in enumerate(events):
+        if event["id"] == str(event_id) and event.get("deleted_at") is None:
+            return index
+    raise ValidationError("No such vaccination for this patient.")
+
+
+def _require_patient(patient) -> None:
+    if patient is None or patient.pk is None:
+        raise ValidationError("A vaccination needs a saved patient.")
+
+
+def _clean_reason(reason) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give a reason for the change.")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(f"The reason is limited to {MAX_REASON_LENGTH} characters.")
+    return reason
+
+
+def _now() -> datetime:
+    now = timezone.now().astimezone(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _aware(moment):
+    if isinstance(moment, datetime) and timezone.is_naive(moment):
+        return moment.replace(tzinfo=UTC)  # the embedded store drops the zone; it stored UTC
+    return moment
+
+
+def _person_name(user) -> str:
+    if user is None:
+        return ""
+    return (user.get_full_name() or user.get_username()).strip()
+
+
+def _event_out(event: dict) -> dict:
+    corrections = []
+    for correction in event.get("corrections") or []:
+        previous = dict(correction["previous"])
+        if "date" in previous:
+            previous["date"] = date.fromisoformat(previous["date"])
+        corrections.append({**correction, "previous": previous, "at": _aware(correction["at"])})
+    return {
+        "id": event["id"],
+        "vaccine": event["vaccine"],
+        "cvx_code": event["cvx_code"],
+        "dose_number": event["dose_number"],
+        "date": date.fromisoformat(event["date"]),
+        "lot": event.get("lot", ""),
+        "site": event.get("site", ""),
+        "status": event["status"],
+        "administered_by": event.get("administered_by", ""),
+        "external_id": event.get("external_id"),
+        "recorded_at": _aware(event.get("recorded_at")),
+        "recorded_by_name": event.get("recorded_by_name", ""),
+        "corrections": corrections,
+    }

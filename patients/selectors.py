@@ -1,0 +1,174 @@
+"""Reads that span models: the patient directory search and the whole chart of one patient."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from patients.models import (
+    Allergy,
+    CareAssignment,
+    Coverage,
+    Diagnosis,
+    EmergencyContact,
+    Encounter,
+    LabResult,
+    Patient,
+    Prescription,
+    Symptom,
+    VitalSigns,
+)
+
+# Sort keys the directory offers; the id makes the order total so pages never overlap.
+PATIENT_SORTS = {
+    "name": ("last_name", "first_name", "id"),
+    "mrn": ("mrn",),
+    "date_of_birth": ("date_of_birth", "id"),
+    "state": ("state", "last_name", "first_name", "id"),
+}
+HISTORY_LIMIT = 20
+
+
+def patient_search(
+    *,
+    user,
+    q: str = "",
+    mrn: str = "",
+    date_of_birth: dt.date | None = None,
+    state: str = "",
+    payer_id: int | None = None,
+    condition: str = "",
+    sort: str = "name",
+) -> QuerySet[Patient]:
+    """Patients the user may see that match every given filter, in the asked order.
+
+    `q` matches each word against the start of the first or last name (or a whole MRN);
+    `sort` is one of PATIENT_SORTS, with a leading "-" for descending.
+    """
+    patients = Patient.objects.visible_to(user)
+    for word in q.split():
+        patients = patients.filter(
+            Q(first_name__istartswith=word) | Q(last_name__istartswith=word) | Q(mrn__iexact=word)
+        )
+    if mrn.strip():
+        patients = patients.filter(mrn__istartswith=mrn.strip())
+    if date_of_birth is not None:
+        patients = patients.filter(date_of_birth=date_of_birth)
+    if state.strip():
+        patients = patients.filter(state__iexact=state.strip())
+    if payer_id is not None:
+        patients = patients.filter(
+            Exists(Coverage.objects.filter(patient=OuterRef("pk"), payer_id=payer_id))
+        )
+    if condition.strip():
+        term = condition.strip()
+        patients = patients.filter(
+            Exists(
+                Diagnosis.objects.filter(encounter__patient=OuterRef("pk")).filter(
+                    Q(condition__name__icontains=term) | Q(condition__code__iexact=term)
+                )
+            )
+        )
+    descending = sort.startswith("-")
+    keys = PATIENT_SORTS.get(sort.lstrip("-"), PATIENT_SORTS["name"])
+    return patients.order_by(*(f"-{key}" if descending else key for key in keys))
+
+
+@dataclass
+class PatientChart:
+    """Everything the chart page shows from the relational store, loaded in fixed queries."""
+
+    patient: Patient
+    encounters: list[Encounter]
+    coverages: list[Coverage]
+    emergency_contacts: list[EmergencyContact]
+    allergies: list[Allergy]
+    vitals: list[VitalSigns] = field(default_factory=list)
+
+    @property
+    def vitals_oldest_first(self) -> list[VitalSigns]:
+        return sorted(self.vitals, key=lambda vitals: vitals.recorded_at)
+
+
+def _provider_related(prefix: str) -> tuple[str, ...]:
+    # Joining the child tables makes `provider.kind` / `display_name` free.
+    return (prefix, f"{prefix}__doctor", f"{prefix}__nurse", f"{prefix}__specialty")
+
+
+def _encounters_with_details() -> QuerySet[Encounter]:
+    return Encounter.objects.select_related("organization").prefetch_related(
+        Prefetch(
+            "care_assignments",
+            queryset=CareAssignment.objects.select_related(*_provider_related("provider")),
+        ),
+        Prefetch("vital_signs", queryset=VitalSigns.objects.order_by("-recorded_at")),
+        Prefetch("symptoms", queryset=Symptom.objects.all()),
+        Prefetch("diagnoses", queryset=Diagnosis.objects.select_related("condition")),
+        Prefetch("lab_results", queryset=LabResult.objects.select_related("lab_test")),
+        Prefetch(
+            "prescriptions",
+            queryset=Prescription.objects.select_related(
+                "medication", *_provider_related("prescriber")
+            ),
+        ),
+    )
+
+
+def patient_chart(patient: Patient) -> PatientChart:
+    """The patient's chart: 10 queries whatever the number of encounters."""
+    encounters = list(_encounters_with_details().filter(patient=patient).order_by("-admitted_at"))
+    return PatientChart(
+        patient=patient,
+        encounters=encounters,
+        coverages=list(
+            Coverage.objects.filter(patient=patient).select_related("payer").order_by("-start_date")
+        ),
+        emergency_contacts=list(EmergencyContact.objects.filter(patient=patient)),
+        allergies=list(Allergy.objects.filter(patient=patient)),
+        vitals=[vitals for encounter in encounters for vitals in encounter.vital_signs.all()],
+    )
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: dt.datetime
+    what: str
+    action: str
+    who: str
+    reason: str
+
+
+_HISTORY_ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+
+
+def patient_change_history(patient: Patient, *, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
+    """The latest changes to the patient's record and its encounters (2 queries)."""
+    rows = list(
+        Patient.history.filter(id=patient.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:limit]
+    )
+    rows += list(
+        Encounter.history.filter(patient_id=patient.pk)
+        .select_related("history_user")
+        .order_by("-history_date")[:limit]
+    )
+    rows.sort(key=lambda row: row.history_date, reverse=True)
+    entries = []
+    for row in rows[:limit]:
+        what = (
+            "Patient record"
+            if row.instance_type is Patient
+            else f"Encounter {row.admitted_at:%Y-%m-%d} ({row.get_encounter_class_display()})"
+        )
+        who = row.history_user.get_username() if row.history_user else "system"
+        entries.append(
+            HistoryEntry(
+                when=row.history_date,
+                what=what,
+                action=_HISTORY_ACTIONS.get(row.history_type, row.history_type),
+                who=who,
+                reason=row.history_change_reason or "",
+            )
+        )
+    return entries

@@ -1,0 +1,76 @@
+"""The patient chart, on screen and print-friendly."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from patients.access import get_patient_for_user
+from patients.selectors import patient_change_history, patient_chart
+from patients.vitals_chart import vitals_trend_svg
+from phms import documents, permissions
+from phms.audit import Section, access_log_record
+
+try:
+    from patients.notes import notes_for_patient
+    from patients.vaccinations import vaccinations_for_patient
+except ImportError:  # pragma: no cover - the document API lands separately; show none until then
+
+    def notes_for_patient(patient_id, *, limit=50):
+        return []
+
+    def vaccinations_for_patient(patient_id):
+        return []
+
+
+@login_required
+@require_GET
+def chart(request, pk):
+    """Permission: anyone who may see the patient, sections by role (front desk: demographics)."""
+    return _render_chart(request, pk, "patients/chart.html", logged_as=Section.CHART)
+
+
+@login_required
+@require_GET
+def chart_print(request, pk):
+    """Permission: as the chart."""
+    return _render_chart(request, pk, "patients/chart_print.html", logged_as=Section.PRINT)
+
+
+def _render_chart(request, pk, template_name, *, logged_as):
+    user = request.user
+    try:
+        patient = get_patient_for_user(user, pk)
+    except Http404:
+        if permissions.can_break_glass(user):
+            context = {"patient_pk": pk, "offer_break_glass": True}
+            return render(request, "patients/not_found.html", context, status=404)
+        raise
+    if not (permissions.can_use_patient_directory(user) or permissions.can_use_billing(user)):
+        raise PermissionDenied  # a patient reads their own record in the portal
+    show = {
+        "demographics": permissions.can_view_demographics(user, patient),
+        "clinical": permissions.can_view_clinical(user, patient),
+    }
+    context = {"patient": patient, "show": show, "chart": patient_chart(patient)}
+    access_log_record(request, patient=patient, section=Section.DEMOGRAPHICS)
+    if show["clinical"]:
+        for section in (logged_as, Section.NOTES, Section.VACCINATIONS):
+            access_log_record(request, patient=patient, section=section)
+        context.update(_documents_for(patient))
+        context["vitals_svg"] = vitals_trend_svg(context["chart"].vitals_oldest_first)
+        context["history"] = patient_change_history(patient)
+    return render(request, template_name, context)
+
+
+def _documents_for(patient) -> dict:
+    """Notes and vaccinations from the document store; the page says so when it is down."""
+    try:
+        return {
+            "notes": notes_for_patient(patient.pk, limit=50),
+            "vaccinations": vaccinations_for_patient(patient.pk),
+            "documents_down": False,
+        }
+    except documents.DocumentStoreUnavailable:
+        return {"notes": [], "vaccinations": [], "documents_down": True}

@@ -1,0 +1,51 @@
+"""The patient directory: search and filter the patients the user may see."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from patients.directory_forms import PatientSearchForm
+from patients.selectors import patient_search
+from phms import permissions
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def patient_list(request):
+    """Permission: clinicians (their patients), front desk and administrators (all)."""
+    if not permissions.can_use_patient_directory(request.user):
+        raise PermissionDenied
+    form = PatientSearchForm(request.GET)
+    form.fields["q"].widget.attrs["hx-get"] = reverse("patients:list")
+    form.is_valid()  # invalid fields are reported next to the field and ignored in the search
+    patients = patient_search(user=request.user, **form.search_arguments())
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort = form.search_arguments()["sort"]
+    context = {
+        "form": form,
+        "page": page,
+        "query_without_page": query.urlencode(),
+        "sort_links": _sort_links(query, sort),
+        "sort": sort,
+    }
+    if request.htmx:
+        return render(request, "patients/partials/results.html", context)
+    return render(request, "patients/list.html", context)
+
+
+def _sort_links(query, current: str) -> dict[str, dict]:
+    """Per sortable column: the query string that sorts by it (toggling direction) and its state."""
+    links = {}
+    for column in ("name", "mrn", "date_of_birth", "state"):
+        toggled = query.copy()
+        toggled["sort"] = f"-{column}" if current == column else column
+        state = {column: "ascending", f"-{column}": "descending"}.get(current, "none")
+        links[column] = {"query": toggled.urlencode(), "aria_sort": state}
+    return links

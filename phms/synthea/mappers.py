@@ -86,6 +86,14 @@ NON_LAB_LOINC = {
     "DALY",
     "QALY",
     "QOLS",
+    # vital-sign and procedure measurements that VitalSigns has no field for
+    "39156-5",
+    "59576-9",
+    "9843-4",
+    "77606-2",
+    "8289-1",
+    "19926-5",
+    "33756-8",
 }
 MARITAL = {"M": "married", "S": "single", "D": "divorced", "W": "widowed"}
 OWNERSHIP = {"self": "self", "guardian": "guardian", "spouse": "spouse"}

@@ -18,6 +18,8 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from patients.notes import SearchMode, notes_search
+from phms.documents import DocumentStoreUnavailable
 
 # Sort keys the directory offers; the id makes the order total so pages never overlap.
 PATIENT_SORTS = {
@@ -172,3 +174,48 @@ def patient_change_history(patient: Patient, *, limit: int = HISTORY_LIMIT) -> l
             )
         )
     return entries
+
+
+HOME_LIST_LIMIT = 10
+
+
+@dataclass
+class ClinicianWorklist:
+    patients: list[Patient]
+    open_assignments: list[CareAssignment]
+    recent_notes: list[dict]
+    notes_down: bool = False
+
+
+def clinician_worklist(user) -> ClinicianWorklist:
+    """A clinician's home: their patients, their open encounters and the notes they wrote."""
+    patients = list(Patient.objects.visible_to(user).order_by("last_name", "first_name", "id")[:50])
+    open_assignments = list(
+        CareAssignment.objects.filter(
+            provider__user=user,
+            ended_at__isnull=True,
+            encounter__discharged_at__isnull=True,
+            encounter__deleted_at__isnull=True,
+            encounter__patient__deleted_at__isnull=True,
+        )
+        .select_related("encounter__patient")
+        .order_by("-encounter__admitted_at")[:HOME_LIST_LIMIT]
+    )
+    worklist = ClinicianWorklist(
+        patients=patients[:HOME_LIST_LIMIT], open_assignments=open_assignments, recent_notes=[]
+    )
+    if patients:
+        try:
+            notes = notes_search(
+                ".", mode=SearchMode.PATTERN, patient_ids=[p.pk for p in patients], limit=200
+            )
+        except DocumentStoreUnavailable:
+            worklist.notes_down = True
+        else:
+            names = {patient.pk: patient for patient in patients}
+            worklist.recent_notes = [
+                {**note, "patient": names.get(note["patient_id"])}
+                for note in notes
+                if note["author_id"] == user.pk
+            ][:5]
+    return worklist

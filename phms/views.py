@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from phms import documents
+from patients.selectors import clinician_worklist
+from phms import documents, permissions
 
 
 def _database_status() -> str:
@@ -41,4 +42,9 @@ def healthz(request):
 @login_required
 @require_GET
 def home(request):
-    return render(request, "phms/home.html")
+    """Permission: any signed-in user; each role sees its own starting points."""
+    user = request.user
+    context = {"can_register": permissions.can_register_patients(user)}
+    if permissions.is_clinician(user):
+        context["worklist"] = clinician_worklist(user)
+    return render(request, "phms/home.html", context)

@@ -7,21 +7,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from patients.access import get_patient_for_user
+from patients.notes import notes_for_patient
 from patients.selectors import patient_change_history, patient_chart
+from patients.vaccinations import vaccinations_for_patient
 from patients.vitals_chart import vitals_trend_svg
 from phms import documents, permissions
 from phms.audit import Section, access_log_record
-
-try:
-    from patients.notes import notes_for_patient
-    from patients.vaccinations import vaccinations_for_patient
-except ImportError:  # pragma: no cover - the document API lands separately; show none until then
-
-    def notes_for_patient(patient_id, *, limit=50):
-        return []
-
-    def vaccinations_for_patient(patient_id):
-        return []
 
 
 @login_required

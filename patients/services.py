@@ -1,10 +1,24 @@
 """Writes that touch more than one row. Keyword-only, atomic, validated."""
 
+import secrets
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from patients.access import patient_access_sync
-from patients.models import CareAssignment
+from patients.models import (
+    CareAssignment,
+    Coverage,
+    Diagnosis,
+    EmergencyContact,
+    Encounter,
+    LabResult,
+    Patient,
+    Prescription,
+    Symptom,
+    VitalSigns,
+)
 
 
 @transaction.atomic
@@ -34,3 +48,205 @@ def care_assignment_end(*, assignment, by=None) -> None:
         assignment._history_user = by
     assignment.save(update_fields=["ended_at"])
     patient_access_sync(provider=assignment.provider, patient=assignment.encounter.patient)
+
+
+# Registration and records ---------------------------------------------------------------
+# Each write stamps `by` as the history user so the chart's change history says who did it.
+
+
+def _stamp(instance, by):
+    if by is not None:
+        instance._history_user = by
+    return instance
+
+
+def _save_validated(instance, by):
+    instance.full_clean()
+    _stamp(instance, by).save()
+    return instance
+
+
+def provider_of(user):
+    """The healthcare provider a login belongs to, or None (front desk, billing, admin)."""
+    try:
+        return user.provider
+    except (AttributeError, ObjectDoesNotExist):
+        return None
+
+
+def _new_mrn() -> str:
+    while True:
+        mrn = f"MRN{secrets.randbelow(10**9):09d}"
+        if not Patient.all_objects.filter(mrn=mrn).exists():
+            return mrn
+
+
+@transaction.atomic
+def patient_register(*, by, ssn: str = "", mrn: str = "", **fields) -> Patient:
+    """Register a new patient; the MRN is issued here when none is given."""
+    patient = Patient(mrn=mrn or _new_mrn(), **fields)
+    patient.set_ssn(ssn)
+    return _save_validated(patient, by)
+
+
+@transaction.atomic
+def patient_update(*, patient, by, ssn: str | None = None, **fields) -> Patient:
+    """Change demographics; an empty or missing `ssn` keeps the one on file."""
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    if ssn:
+        patient.set_ssn(ssn)
+    return _save_validated(patient, by)
+
+
+@transaction.atomic
+def emergency_contact_create(*, patient, by, **fields) -> EmergencyContact:
+    return _save_validated(EmergencyContact(patient=patient, **fields), by)
+
+
+@transaction.atomic
+def coverage_create(*, patient, payer, by, **fields) -> Coverage:
+    return _save_validated(Coverage(patient=patient, payer=payer, **fields), by)
+
+
+@transaction.atomic
+def encounter_open(
+    *, patient, by, encounter_class, reason: str = "", admitted_at=None, organization=None
+) -> Encounter:
+    """Open an encounter now (or at `admitted_at`); it stays in progress until closed."""
+    encounter = Encounter(
+        patient=patient,
+        encounter_class=encounter_class,
+        reason=reason,
+        admitted_at=admitted_at or timezone.now(),
+        status=Encounter.Status.IN_PROGRESS,
+        organization=organization,
+    )
+    return _save_validated(encounter, by)
+
+
+@transaction.atomic
+def encounter_close(*, encounter, by, discharged_at=None) -> Encounter:
+    """Discharge: the encounter is finished; its care team keeps access to the chart."""
+    if not encounter.is_open:
+        raise ValidationError("This encounter is already closed.")
+    encounter.discharged_at = discharged_at or timezone.now()
+    encounter.status = Encounter.Status.FINISHED
+    if encounter.discharged_at < encounter.admitted_at:
+        raise ValidationError({"discharged_at": "The discharge cannot be before the admission."})
+    return _save_validated(encounter, by)
+
+
+def _check_encounter_of(encounter, patient):
+    if patient is not None and encounter.patient_id != patient.pk:
+        raise ValidationError({"encounter": "This encounter belongs to another patient."})
+
+
+@transaction.atomic
+def vital_signs_record(
+    *, encounter, by, recorded_at=None, recorded_by=None, patient=None, **values
+) -> VitalSigns:
+    """Record one set of vital signs; at least one value, every value plausible."""
+    _check_encounter_of(encounter, patient)
+    if all(value in (None, "") for value in values.values()):
+        raise ValidationError("Enter at least one vital sign.")
+    vitals = VitalSigns(
+        encounter=encounter,
+        recorded_at=recorded_at or timezone.now(),
+        recorded_by=recorded_by if recorded_by is not None else provider_of(by),
+        **values,
+    )
+    return _save_validated(vitals, by)
+
+
+@transaction.atomic
+def symptom_record(
+    *, encounter, by, description, severity=Symptom.Severity.MILD, onset_date=None, patient=None
+) -> Symptom:
+    _check_encounter_of(encounter, patient)
+    symptom = Symptom(
+        encounter=encounter, description=description, severity=severity, onset_date=onset_date
+    )
+    return _save_validated(symptom, by)
+
+
+@transaction.atomic
+def diagnosis_record(
+    *,
+    encounter,
+    condition,
+    by,
+    onset_date=None,
+    status=Diagnosis.Status.ACTIVE,
+    resolved_date=None,
+    diagnosed_by=None,
+    patient=None,
+) -> Diagnosis:
+    _check_encounter_of(encounter, patient)
+    diagnosis = Diagnosis(
+        encounter=encounter,
+        condition=condition,
+        onset_date=onset_date or timezone.localdate(),
+        status=status,
+        resolved_date=resolved_date,
+        diagnosed_by=diagnosed_by if diagnosed_by is not None else provider_of(by),
+    )
+    return _save_validated(diagnosis, by)
+
+
+@transaction.atomic
+def lab_result_record(
+    *,
+    encounter,
+    lab_test,
+    by,
+    observed_at=None,
+    value_numeric=None,
+    value_text: str = "",
+    unit: str = "",
+    reference_low=None,
+    reference_high=None,
+    patient=None,
+) -> LabResult:
+    """Record a result; unit and range default to the test's, the flag comes from the range."""
+    _check_encounter_of(encounter, patient)
+    result = LabResult(
+        encounter=encounter,
+        lab_test=lab_test,
+        observed_at=observed_at or timezone.now(),
+        value_numeric=value_numeric,
+        value_text=value_text,
+        unit=unit or lab_test.unit,
+        reference_low=lab_test.reference_low if reference_low is None else reference_low,
+        reference_high=lab_test.reference_high if reference_high is None else reference_high,
+    )
+    if value_numeric is None and not value_text:
+        raise ValidationError({"value_numeric": "Enter a numeric value or a text result."})
+    result.abnormal_flag = result.flag_from_range()
+    return _save_validated(result, by)
+
+
+@transaction.atomic
+def prescription_record(
+    *, encounter, medication, by, start_date=None, prescriber=None, patient=None, **fields
+) -> Prescription:
+    _check_encounter_of(encounter, patient)
+    prescription = Prescription(
+        encounter=encounter,
+        medication=medication,
+        start_date=start_date or timezone.localdate(),
+        prescriber=prescriber if prescriber is not None else provider_of(by),
+        **fields,
+    )
+    return _save_validated(prescription, by)
+
+
+@transaction.atomic
+def record_soft_delete(*, record, by) -> None:
+    """Hide a record (and what goes with it); `record_restore` brings it back."""
+    record.delete(by=by)
+
+
+@transaction.atomic
+def record_restore(*, record, by) -> None:
+    record.restore(by=by)

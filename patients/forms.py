@@ -1,0 +1,441 @@
+"""Forms of the clinician's workspace: they validate; services write.
+
+Model forms reuse the models' validators, so a value out of its plausible range
+shows a message next to its field. Dates that cannot lie in the future are refused.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from patients.models import (
+    Condition,
+    Coverage,
+    Diagnosis,
+    EmergencyContact,
+    Encounter,
+    LabResult,
+    LabTest,
+    Medication,
+    Patient,
+    Prescription,
+    Symptom,
+    VitalSigns,
+)
+from patients.notes import NoteKind
+from patients.vaccinations import VaccinationStatus
+from providers.models import HealthcareProvider
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format=DATETIME_FORMAT)
+
+
+def _moment_field(label):
+    return forms.DateTimeField(
+        label=label, required=False, widget=DateTimeInput(), help_text="Leave empty for now."
+    )
+
+
+def _not_in_future_date(value, label="This date"):
+    if value and value > timezone.localdate():
+        raise ValidationError(f"{label} cannot be in the future.")
+    return value
+
+
+def _not_in_future_datetime(value, label="This time"):
+    # A minute of slack: the browser's clock and ours differ a little.
+    if value and value > timezone.now() + timezone.timedelta(minutes=1):
+        raise ValidationError(f"{label} cannot be in the future.")
+    return value
+
+
+def _encounter_label(encounter) -> str:
+    parts = [
+        encounter.get_encounter_class_display(),
+        f"{timezone.localtime(encounter.admitted_at):%Y-%m-%d %H:%M}",
+    ]
+    if encounter.is_open:
+        parts.append("open")
+    if encounter.reason:
+        parts.append(encounter.reason)
+    return " · ".join(parts)
+
+
+class PatientEncounterFormMixin:
+    """An `encounter` choice limited to this patient's encounters: another id is refused."""
+
+    def _limit_encounters(self, patient):
+        field = self.fields["encounter"]
+        field.queryset = Encounter.objects.filter(patient=patient).order_by("-admitted_at")
+        field.label_from_instance = _encounter_label
+        field.error_messages["invalid_choice"] = "Choose one of this patient's encounters."
+        if not self.is_bound and not self.initial.get("encounter"):
+            latest = field.queryset.filter(discharged_at__isnull=True).first()
+            if latest is None:
+                latest = field.queryset.first()
+            if latest is not None:
+                self.initial["encounter"] = latest.pk
+
+
+# Registration -----------------------------------------------------------------------------
+
+
+class PatientForm(forms.ModelForm):
+    ssn = forms.CharField(
+        label="SSN",
+        required=False,
+        max_length=11,
+        help_text="Nine digits. Stored encrypted; only the last four are ever shown.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "prefix",
+            "first_name",
+            "middle_name",
+            "last_name",
+            "suffix",
+            "date_of_birth",
+            "sex",
+            "date_of_death",
+            "marital_status",
+            "race",
+            "ethnicity",
+            "address_line",
+            "city",
+            "state",
+            "county",
+            "postal_code",
+            "phone",
+            "email",
+        ]
+        widgets = {"date_of_birth": DateInput(), "date_of_death": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.ssn_last4:
+            self.fields[
+                "ssn"
+            ].help_text = f"On file: {self.instance.ssn_masked}. Leave empty to keep it."
+
+    def clean_ssn(self):
+        digits = "".join(ch for ch in self.cleaned_data["ssn"] if ch.isdigit())
+        if self.cleaned_data["ssn"] and len(digits) != 9:
+            raise ValidationError("An SSN has nine digits.")
+        return digits
+
+    def clean_date_of_birth(self):
+        return _not_in_future_date(self.cleaned_data["date_of_birth"], "The date of birth")
+
+    def clean_date_of_death(self):
+        return _not_in_future_date(self.cleaned_data.get("date_of_death"), "The date of death")
+
+    def clean(self):
+        cleaned = super().clean()
+        born, died = cleaned.get("date_of_birth"), cleaned.get("date_of_death")
+        if born and died and died < born:
+            self.add_error("date_of_death", "The date of death cannot be before the birth.")
+        return cleaned
+
+
+class EmergencyContactForm(forms.ModelForm):
+    class Meta:
+        model = EmergencyContact
+        fields = ["first_name", "last_name", "relationship", "phone", "email"]
+
+
+class CoverageForm(forms.ModelForm):
+    class Meta:
+        model = Coverage
+        fields = [
+            "payer",
+            "member_id",
+            "start_date",
+            "end_date",
+            "ownership",
+            "owner_name",
+            "is_secondary",
+        ]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+        labels = {"member_id": "Member ID", "is_secondary": "Secondary coverage"}
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot be before the start date.")
+        return cleaned
+
+
+# Encounters ---------------------------------------------------------------------------------
+
+
+class EncounterOpenForm(forms.Form):
+    encounter_class = forms.ChoiceField(label="Class", choices=Encounter.EncounterClass.choices)
+    reason = forms.CharField(max_length=255, required=False)
+    admitted_at = _moment_field("Admitted at")
+
+    def clean_admitted_at(self):
+        return _not_in_future_datetime(self.cleaned_data.get("admitted_at"), "The admission")
+
+
+class EncounterCloseForm(forms.Form):
+    discharged_at = _moment_field("Discharged at")
+
+    def __init__(self, *args, encounter, **kwargs):
+        self.encounter = encounter
+        super().__init__(*args, **kwargs)
+
+    def clean_discharged_at(self):
+        value = _not_in_future_datetime(self.cleaned_data.get("discharged_at"), "The discharge")
+        if value and value < self.encounter.admitted_at:
+            raise ValidationError("The discharge cannot be before the admission.")
+        return value
+
+
+class CareAssignmentForm(forms.Form):
+    provider = forms.ModelChoiceField(
+        queryset=HealthcareProvider.objects.all(),
+        help_text="Type in the search box above to narrow the list.",
+    )
+    role = forms.ChoiceField(
+        choices=[("attending", "Attending"), ("consulting", "Consulting"), ("nursing", "Nursing")]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].label_from_instance = lambda provider: (
+            f"{provider.display_name} ({provider.kind})"
+            f"{' · ' + provider.specialty.name if provider.specialty_id else ''}"
+        )
+
+
+# Clinical records ------------------------------------------------------------------------------
+
+
+class EncounterRecordForm(PatientEncounterFormMixin, forms.ModelForm):
+    """A record that belongs to one of the patient's encounters."""
+
+    def __init__(self, *args, patient, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+        self._limit_encounters(patient)
+
+
+class VitalSignsForm(EncounterRecordForm):
+    recorded_at = _moment_field("Recorded at")
+
+    class Meta:
+        model = VitalSigns
+        fields = [
+            "encounter",
+            "recorded_at",
+            "heart_rate",
+            "systolic_bp",
+            "diastolic_bp",
+            "temperature_c",
+            "spo2",
+            "respiratory_rate",
+            "weight_kg",
+            "height_cm",
+            "pain_score",
+        ]
+
+    VALUE_FIELDS = Meta.fields[2:]
+
+    def clean_recorded_at(self):
+        return _not_in_future_datetime(self.cleaned_data.get("recorded_at"), "The time recorded")
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and all(cleaned.get(name) is None for name in self.VALUE_FIELDS):
+            raise ValidationError("Enter at least one vital sign.")
+        systolic, diastolic = cleaned.get("systolic_bp"), cleaned.get("diastolic_bp")
+        if systolic is not None and diastolic is not None and systolic <= diastolic:
+            self.add_error("diastolic_bp", "The diastolic pressure must be below the systolic.")
+        return cleaned
+
+
+class SymptomForm(EncounterRecordForm):
+    class Meta:
+        model = Symptom
+        fields = ["encounter", "description", "severity", "onset_date"]
+        widgets = {"onset_date": DateInput()}
+
+    def clean_onset_date(self):
+        return _not_in_future_date(self.cleaned_data.get("onset_date"), "The onset")
+
+
+class DiagnosisForm(EncounterRecordForm):
+    """The condition list is filled by the search box; only the chosen one is rendered."""
+
+    class Meta:
+        model = Diagnosis
+        fields = ["encounter", "condition", "onset_date", "status", "resolved_date"]
+        widgets = {"onset_date": DateInput(), "resolved_date": DateInput()}
+        help_texts = {"condition": "Search by name or code, then pick from the list."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        chosen = Condition.objects.filter(pk=self._chosen_condition_id()).first()
+        self.fields["condition"].widget.choices = [("", "Search above, then choose")] + (
+            [(chosen.pk, str(chosen))] if chosen else []
+        )
+
+    def _chosen_condition_id(self):
+        value = self.data.get(self.add_prefix("condition")) if self.is_bound else None
+        value = value or self.initial.get("condition")
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+
+    def clean_onset_date(self):
+        return _not_in_future_date(self.cleaned_data.get("onset_date"), "The onset")
+
+    def clean_resolved_date(self):
+        return _not_in_future_date(self.cleaned_data.get("resolved_date"), "The resolution")
+
+    def clean(self):
+        cleaned = super().clean()
+        onset, resolved = cleaned.get("onset_date"), cleaned.get("resolved_date")
+        if onset and resolved and resolved < onset:
+            self.add_error("resolved_date", "The resolution cannot be before the onset.")
+        return cleaned
+
+
+class LabResultForm(EncounterRecordForm):
+    lab_test = forms.ModelChoiceField(queryset=LabTest.objects.all(), label="Test")
+    observed_at = _moment_field("Observed at")
+
+    class Meta:
+        model = LabResult
+        fields = [
+            "encounter",
+            "lab_test",
+            "observed_at",
+            "value_numeric",
+            "value_text",
+            "unit",
+            "reference_low",
+            "reference_high",
+        ]
+        labels = {"value_numeric": "Numeric value", "value_text": "Text result"}
+        help_texts = {
+            "unit": "Leave empty for the test's unit.",
+            "reference_low": "Leave empty for the test's reference range.",
+        }
+
+    def clean_observed_at(self):
+        return _not_in_future_datetime(self.cleaned_data.get("observed_at"), "The observation")
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            "value_numeric" not in self.errors
+            and cleaned.get("value_numeric") is None
+            and not cleaned.get("value_text")
+        ):
+            self.add_error("value_numeric", "Enter a numeric value or a text result.")
+        low, high = cleaned.get("reference_low"), cleaned.get("reference_high")
+        if low is not None and high is not None and high < low:
+            self.add_error("reference_high", "The upper limit cannot be below the lower.")
+        return cleaned
+
+
+class PrescriptionForm(EncounterRecordForm):
+    medication = forms.ModelChoiceField(queryset=Medication.objects.all())
+
+    class Meta:
+        model = Prescription
+        fields = [
+            "encounter",
+            "medication",
+            "dose",
+            "frequency",
+            "start_date",
+            "end_date",
+            "dispenses",
+            "reason",
+            "instructions",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "instructions": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The end date cannot be before the start date.")
+        return cleaned
+
+
+# Document store: notes and vaccinations -----------------------------------------------------------
+
+
+class NoteForm(PatientEncounterFormMixin, forms.Form):
+    encounter = forms.ModelChoiceField(queryset=Encounter.objects.none(), required=False)
+    kind = forms.ChoiceField(choices=NoteKind.choices, initial=NoteKind.PROGRESS)
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)
+    tags = forms.CharField(
+        required=False, max_length=200, help_text="Comma-separated, e.g. follow-up, cardiology."
+    )
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._limit_encounters(patient)
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise ValidationError("The note is empty.")
+        return text
+
+    def clean_tags(self):
+        return tuple(tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip())
+
+
+class NoteAmendForm(forms.Form):
+    text = forms.CharField(
+        label="Corrected text", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000
+    )
+    reason = forms.CharField(max_length=255, help_text="Why the note is amended.")
+
+
+class VaccinationForm(forms.Form):
+    vaccine = forms.CharField(max_length=200)
+    cvx_code = forms.CharField(label="CVX code", max_length=10)
+    dose_number = forms.IntegerField(min_value=1, max_value=20, initial=1)
+    date = forms.DateField(widget=DateInput())
+    lot = forms.CharField(max_length=60, required=False)
+    site = forms.CharField(max_length=60, required=False)
+    status = forms.ChoiceField(choices=VaccinationStatus.choices, initial="completed")
+    administered_by = forms.CharField(max_length=200, required=False)
+
+    def clean_date(self):
+        return _not_in_future_date(self.cleaned_data["date"], "The vaccination date")
+
+
+# Soft delete --------------------------------------------------------------------------------------
+
+
+class ConfirmForm(forms.Form):
+    """Nothing to fill: the POST itself is the confirmation."""

@@ -1,0 +1,495 @@
+"""The recording forms: encounters, vitals, symptoms, diagnoses, labs, prescriptions,
+notes, vaccinations, soft delete with undo."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from patients import notes, vaccinations
+from patients.models import (
+    CareAssignment,
+    Diagnosis,
+    Encounter,
+    LabResult,
+    Prescription,
+    Symptom,
+    VitalSigns,
+)
+from patients.tests.factories import ConditionFactory, LabTestFactory, MedicationFactory
+from phms.documents import DocumentStoreUnavailable
+from phms.tests import personas
+
+pytestmark = pytest.mark.django_db
+
+
+def _encounter(patient):
+    return personas.open_encounter(patient)
+
+
+# (url name, extra kwargs builder, persona who may see the patient but not do this)
+FORM_VIEWS = [
+    ("patients:encounter_open", lambda p: {}, "ward_nurse"),
+    ("patients:encounter_close", lambda p: {"encounter_pk": _encounter(p).pk}, "ward_nurse"),
+    ("patients:care_team", lambda p: {"encounter_pk": _encounter(p).pk}, "front_desk"),
+    ("patients:vitals_add", lambda p: {}, "billing_clerk"),
+    ("patients:symptom_add", lambda p: {}, "front_desk"),
+    ("patients:diagnosis_add", lambda p: {}, "front_desk"),
+    ("patients:lab_result_add", lambda p: {}, "ward_nurse"),
+    ("patients:prescription_add", lambda p: {}, "ward_nurse"),
+    ("patients:note_add", lambda p: {}, "billing_clerk"),
+    ("patients:vaccination_add", lambda p: {}, "front_desk"),
+    (
+        "patients:record_delete",
+        lambda p: {"kind": "diagnosis", "record_pk": _encounter(p).diagnoses.get().pk},
+        "ward_nurse",
+    ),
+]
+
+
+def _url(name, patient, extra):
+    return reverse(name, kwargs={"pk": patient.pk, **extra(patient)})
+
+
+@pytest.mark.parametrize(("name", "extra", "read_only"), FORM_VIEWS)
+def test_it_sends_anonymous_users_to_the_login_page(client, patient_record, name, extra, read_only):
+    url = _url(name, patient_record, extra)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(("name", "extra", "read_only"), FORM_VIEWS)
+def test_it_refuses_other_methods(client, attending_doctor, patient_record, name, extra, read_only):
+    client.force_login(attending_doctor)
+    assert client.put(_url(name, patient_record, extra)).status_code == 405
+
+
+@pytest.mark.parametrize(("name", "extra", "read_only"), FORM_VIEWS)
+@pytest.mark.parametrize("stranger", ["outsider", "doctor_elsewhere"])
+def test_it_hides_the_patient_from_strangers(
+    client, request, patient_record, name, extra, read_only, stranger
+):
+    client.force_login(request.getfixturevalue(stranger))
+    url = _url(name, patient_record, extra)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {}).status_code == 404
+
+
+@pytest.mark.parametrize(("name", "extra", "read_only"), FORM_VIEWS)
+def test_it_forbids_roles_that_may_only_read(
+    client, request, patient_record, name, extra, read_only
+):
+    client.force_login(request.getfixturevalue(read_only))
+    url = _url(name, patient_record, extra)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {}).status_code == 403
+
+
+def test_it_shows_the_vitals_form_with_labelled_fields(client, ward_nurse, patient_record):
+    client.force_login(ward_nurse)
+    response = client.get(reverse("patients:vitals_add", kwargs={"pk": patient_record.pk}))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<h1") == 1
+    assert 'for="id_heart_rate"' in html
+    assert f'value="{_encounter(patient_record).pk}" selected' in html
+
+
+def test_it_records_vitals_as_the_nurse(client, ward_nurse, patient_record):
+    client.force_login(ward_nurse)
+    encounter = _encounter(patient_record)
+    response = client.post(
+        reverse("patients:vitals_add", kwargs={"pk": patient_record.pk}),
+        {"encounter": encounter.pk, "heart_rate": "88", "systolic_bp": "128", "diastolic_bp": "82"},
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("patients:chart", kwargs={"pk": patient_record.pk}) + "#vitals"
+    vitals = VitalSigns.objects.filter(encounter=encounter, heart_rate=88).get()
+    assert vitals.recorded_by_id == ward_nurse.provider.pk
+    assert vitals.history.latest().history_user == ward_nurse
+
+
+def test_it_shows_an_out_of_range_vital_next_to_its_field(client, ward_nurse, patient_record):
+    client.force_login(ward_nurse)
+    before = VitalSigns.objects.count()
+    response = client.post(
+        reverse("patients:vitals_add", kwargs={"pk": patient_record.pk}),
+        {"encounter": _encounter(patient_record).pk, "heart_rate": "400", "spo2": "97"},
+    )
+    assert response.status_code == 200
+    assert "less than or equal to 250" in response.context["form"].errors["heart_rate"][0]
+    assert 'id="error_1_id_heart_rate"' in response.content.decode()
+    assert VitalSigns.objects.count() == before
+
+
+def test_it_asks_for_at_least_one_vital_and_refuses_a_future_time(
+    client, ward_nurse, patient_record
+):
+    client.force_login(ward_nurse)
+    url = reverse("patients:vitals_add", kwargs={"pk": patient_record.pk})
+    encounter = _encounter(patient_record)
+    empty = client.post(url, {"encounter": encounter.pk})
+    assert "Enter at least one vital sign." in empty.content.decode()
+    future = client.post(
+        url, {"encounter": encounter.pk, "heart_rate": "80", "recorded_at": "2999-01-01T10:00"}
+    )
+    assert "cannot be in the future" in future.context["form"].errors["recorded_at"][0]
+    inverted = client.post(
+        url, {"encounter": encounter.pk, "systolic_bp": "80", "diastolic_bp": "90"}
+    )
+    assert "diastolic_bp" in inverted.context["form"].errors
+
+
+def test_it_refuses_another_patients_encounter_in_the_post_body(
+    client, attending_doctor, patient_record, other_patient_record
+):
+    client.force_login(attending_doctor)
+    before = VitalSigns.objects.count(), Diagnosis.objects.count()
+    foreign = _encounter(other_patient_record).pk
+    vitals = client.post(
+        reverse("patients:vitals_add", kwargs={"pk": patient_record.pk}),
+        {"encounter": foreign, "heart_rate": "80"},
+    )
+    assert vitals.status_code == 200
+    assert "Choose one of this patient's encounters." in vitals.context["form"].errors["encounter"]
+    diagnosis = client.post(
+        reverse("patients:diagnosis_add", kwargs={"pk": patient_record.pk}),
+        {"encounter": foreign, "condition": ConditionFactory().pk, "onset_date": "2024-01-01"},
+    )
+    assert "encounter" in diagnosis.context["form"].errors
+    assert (VitalSigns.objects.count(), Diagnosis.objects.count()) == before
+
+
+def test_it_records_a_symptom(client, ward_nurse, patient_record):
+    client.force_login(ward_nurse)
+    response = client.post(
+        reverse("patients:symptom_add", kwargs={"pk": patient_record.pk}),
+        {"encounter": _encounter(patient_record).pk, "description": "Nausea", "severity": "mild"},
+    )
+    assert response.status_code == 302
+    symptom = Symptom.objects.get(description="Nausea")
+    assert symptom.history.latest().history_user == ward_nurse
+
+
+def test_it_records_a_diagnosis_picked_from_the_catalog(client, attending_doctor, patient_record):
+    client.force_login(attending_doctor)
+    asthma = ConditionFactory(code="J45", name="Asthma")
+    url = reverse("patients:diagnosis_add", kwargs={"pk": patient_record.pk})
+    page = client.get(url).content.decode()
+    assert 'hx-get="/patients/conditions/search/"' in page
+    assert "Asthma" not in page  # the catalog is searched, not rendered whole
+    response = client.post(
+        url,
+        {
+            "encounter": _encounter(patient_record).pk,
+            "condition": asthma.pk,
+            "onset_date": "2024-03-01",
+            "status": "active",
+        },
+    )
+    assert response.status_code == 302
+    diagnosis = Diagnosis.objects.get(condition=asthma)
+    assert diagnosis.diagnosed_by_id == attending_doctor.provider.pk
+    assert diagnosis.history.latest().history_user == attending_doctor
+
+
+def test_it_keeps_the_chosen_condition_when_the_diagnosis_form_is_redisplayed(
+    client, attending_doctor, patient_record
+):
+    client.force_login(attending_doctor)
+    asthma = ConditionFactory(code="J45", name="Asthma")
+    response = client.post(
+        reverse("patients:diagnosis_add", kwargs={"pk": patient_record.pk}),
+        {
+            "encounter": _encounter(patient_record).pk,
+            "condition": asthma.pk,
+            "onset_date": "2999-01-01",
+            "status": "active",
+        },
+    )
+    assert response.status_code == 200
+    assert "cannot be in the future" in response.context["form"].errors["onset_date"][0]
+    assert f'<option value="{asthma.pk}" selected>Asthma' in response.content.decode()
+    assert not Diagnosis.objects.filter(condition=asthma).exists()
+
+
+def test_it_searches_the_condition_catalog(client, attending_doctor):
+    ConditionFactory(code="J45", name="Asthma")
+    ConditionFactory(code="E11", name="Diabetes mellitus type 2")
+    client.force_login(attending_doctor)
+    url = reverse("patients:condition_search")
+    by_name = client.get(url, {"q": "asth"}).content.decode()
+    assert "Asthma (ICD-10 J45)" in by_name
+    assert "Diabetes" not in by_name
+    assert "Diabetes" in client.get(url, {"q": "E1"}).content.decode()
+    assert "Type to search" in client.get(url).content.decode()
+
+
+def test_it_keeps_the_condition_search_from_anonymous_and_non_clinical_users(client, front_desk):
+    url = reverse("patients:condition_search")
+    assert client.get(url).status_code == 302
+    client.force_login(front_desk)
+    assert client.get(url, {"q": "a"}).status_code == 403
+    assert client.post(url).status_code == 405
+
+
+def test_it_flags_a_lab_result_from_the_reference_range(client, attending_doctor, patient_record):
+    client.force_login(attending_doctor)
+    glucose = LabTestFactory()
+    response = client.post(
+        reverse("patients:lab_result_add", kwargs={"pk": patient_record.pk}),
+        {
+            "encounter": _encounter(patient_record).pk,
+            "lab_test": glucose.pk,
+            "value_numeric": "180",
+        },
+    )
+    assert response.status_code == 302
+    result = LabResult.objects.get(value_numeric=Decimal("180"))
+    assert result.abnormal_flag == LabResult.Flag.HIGH
+    assert (result.unit, result.reference_high) == ("mg/dL", Decimal("99"))
+    assert result.history.latest().history_user == attending_doctor
+
+
+def test_it_needs_a_lab_value(client, attending_doctor, patient_record):
+    client.force_login(attending_doctor)
+    before = LabResult.objects.count()
+    response = client.post(
+        reverse("patients:lab_result_add", kwargs={"pk": patient_record.pk}),
+        {"encounter": _encounter(patient_record).pk, "lab_test": LabTestFactory().pk},
+    )
+    assert response.status_code == 200
+    assert (
+        "Enter a numeric value or a text result."
+        in response.context["form"].errors["value_numeric"]
+    )
+    assert LabResult.objects.count() == before
+
+
+def test_it_records_a_prescription(client, attending_doctor, patient_record):
+    client.force_login(attending_doctor)
+    medication = MedicationFactory(name="Metformin 500 MG")
+    url = reverse("patients:prescription_add", kwargs={"pk": patient_record.pk})
+    data = {
+        "encounter": _encounter(patient_record).pk,
+        "medication": medication.pk,
+        "dose": "500 mg",
+        "frequency": "twice daily",
+        "start_date": "2024-05-01",
+        "dispenses": "1",
+    }
+    bad = client.post(url, {**data, "end_date": "2024-04-01"})
+    assert "end_date" in bad.context["form"].errors
+    response = client.post(url, data)
+    assert response.status_code == 302
+    prescription = Prescription.objects.get(medication=medication)
+    assert prescription.prescriber_id == attending_doctor.provider.pk
+    assert prescription.history.latest().history_user == attending_doctor
+
+
+def test_it_opens_an_encounter_assigns_the_team_and_closes_it(
+    client, attending_doctor, ward_nurse, patient_record
+):
+    client.force_login(attending_doctor)
+    opened = client.post(
+        reverse("patients:encounter_open", kwargs={"pk": patient_record.pk}),
+        {"encounter_class": "emergency", "reason": "Fall"},
+    )
+    assert opened.status_code == 302
+    encounter = Encounter.objects.get(patient=patient_record, reason="Fall")
+    assert encounter.history.latest().history_user == attending_doctor
+    team_url = reverse(
+        "patients:care_team", kwargs={"pk": patient_record.pk, "encounter_pk": encounter.pk}
+    )
+    assert opened.url == team_url
+    assigned = client.post(team_url, {"provider": ward_nurse.provider.pk, "role": "nursing"})
+    assert assigned.status_code == 302
+    assert CareAssignment.objects.filter(encounter=encounter, provider=ward_nurse.provider).exists()
+    closed = client.post(
+        reverse(
+            "patients:encounter_close",
+            kwargs={"pk": patient_record.pk, "encounter_pk": encounter.pk},
+        ),
+        {},
+    )
+    assert closed.status_code == 302
+    encounter.refresh_from_db()
+    assert encounter.status == Encounter.Status.FINISHED
+    assert encounter.discharged_at is not None
+
+
+def test_it_refuses_a_discharge_before_the_admission(client, attending_doctor, patient_record):
+    client.force_login(attending_doctor)
+    encounter = _encounter(patient_record)
+    response = client.post(
+        reverse(
+            "patients:encounter_close",
+            kwargs={"pk": patient_record.pk, "encounter_pk": encounter.pk},
+        ),
+        {"discharged_at": "1990-01-01T10:00"},
+    )
+    assert response.status_code == 200
+    assert "before the admission" in response.context["form"].errors["discharged_at"][0]
+    encounter.refresh_from_db()
+    assert encounter.is_open
+
+
+def test_it_does_not_close_another_patients_encounter(
+    client, attending_doctor, patient_record, other_patient_record
+):
+    client.force_login(attending_doctor)
+    foreign = _encounter(other_patient_record)
+    url = reverse(
+        "patients:encounter_close", kwargs={"pk": patient_record.pk, "encounter_pk": foreign.pk}
+    )
+    assert client.post(url, {}).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.is_open
+
+
+def test_it_searches_providers_for_the_care_team(client, attending_doctor, ward_nurse):
+    client.force_login(attending_doctor)
+    surname = ward_nurse.provider.last_name
+    html = client.get(reverse("patients:provider_search"), {"q": surname}).content.decode()
+    assert f'<option value="{ward_nurse.provider.pk}">' in html
+
+
+def test_it_writes_a_note_through_the_document_store(client, attending_doctor, patient_record):
+    client.force_login(attending_doctor)
+    response = client.post(
+        reverse("patients:note_add", kwargs={"pk": patient_record.pk}),
+        {"kind": "progress", "text": "Feeling better today.", "tags": "follow-up"},
+    )
+    assert response.status_code == 302
+    assert response.url.endswith("#notes")
+    saved = notes.notes_for_patient(patient_record.pk)
+    assert [note["text"] for note in saved] == ["Feeling better today."]
+    assert saved[0]["tags"] == ["follow-up"]
+
+
+def test_it_keeps_the_note_text_when_the_document_store_is_down(
+    client, attending_doctor, patient_record, monkeypatch
+):
+    def store_down(**kwargs):
+        raise DocumentStoreUnavailable("down")
+
+    monkeypatch.setattr(notes, "note_create", store_down)
+    client.force_login(attending_doctor)
+    response = client.post(
+        reverse("patients:note_add", kwargs={"pk": patient_record.pk}),
+        {"kind": "progress", "text": "Do not lose me."},
+    )
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "The note was not saved: the document store is unavailable" in html
+    assert "Do not lose me." in html
+
+
+def test_it_refuses_an_empty_note(client, ward_nurse, patient_record):
+    client.force_login(ward_nurse)
+    response = client.post(
+        reverse("patients:note_add", kwargs={"pk": patient_record.pk}),
+        {"kind": "nursing", "text": "   "},
+    )
+    assert response.status_code == 200
+    assert "text" in response.context["form"].errors
+    assert notes.notes_for_patient(patient_record.pk) == []
+
+
+def test_it_amends_a_note_and_keeps_the_original(client, attending_doctor, patient_record):
+    note = notes.note_create(
+        patient=patient_record, author=attending_doctor, kind="progress", text="BP 150/90."
+    )
+    client.force_login(attending_doctor)
+    url = reverse("patients:note_amend", kwargs={"pk": patient_record.pk, "note_id": note["id"]})
+    assert "BP 150/90." in client.get(url).content.decode()
+    missing = client.post(url, {"text": "BP 130/85."})
+    assert "reason" in missing.context["form"].errors
+    response = client.post(url, {"text": "BP 130/85.", "reason": "Typo in the reading"})
+    assert response.status_code == 302
+    (amended,) = notes.notes_for_patient(patient_record.pk)
+    assert amended["text"] == "BP 130/85."
+    assert len(amended["amendments"]) == 1
+
+
+def test_it_does_not_amend_a_note_of_another_patient(
+    client, attending_doctor, patient_record, other_patient_record
+):
+    note = notes.note_create(
+        patient=other_patient_record, author=None, kind="progress", text="Someone else."
+    )
+    client.force_login(attending_doctor)
+    url = reverse("patients:note_amend", kwargs={"pk": patient_record.pk, "note_id": note["id"]})
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"text": "x", "reason": "y"}).status_code == 404
+
+
+def test_it_records_a_vaccination(client, ward_nurse, patient_record):
+    client.force_login(ward_nurse)
+    url = reverse("patients:vaccination_add", kwargs={"pk": patient_record.pk})
+    data = {
+        "vaccine": "Influenza, seasonal",
+        "cvx_code": "140",
+        "dose_number": "1",
+        "date": "2024-10-01",
+        "status": "completed",
+    }
+    future = client.post(url, {**data, "date": "2999-01-01"})
+    assert "date" in future.context["form"].errors
+    assert vaccinations.vaccinations_for_patient(patient_record.pk) == []
+    response = client.post(url, data)
+    assert response.status_code == 302
+    (event,) = vaccinations.vaccinations_for_patient(patient_record.pk)
+    assert event["vaccine"] == "Influenza, seasonal"
+
+
+def test_it_soft_deletes_after_confirmation_and_undoes(client, attending_doctor, patient_record):
+    client.force_login(attending_doctor)
+    diagnosis = _encounter(patient_record).diagnoses.get()
+    kwargs = {"pk": patient_record.pk, "kind": "diagnosis", "record_pk": diagnosis.pk}
+    confirm = client.get(reverse("patients:record_delete", kwargs=kwargs))
+    assert confirm.status_code == 200
+    assert "You are about to delete this diagnosis" in confirm.content.decode()
+    assert Diagnosis.objects.filter(pk=diagnosis.pk).exists()
+
+    deleted = client.post(reverse("patients:record_delete", kwargs=kwargs), follow=False)
+    assert deleted.status_code == 302
+    assert not Diagnosis.objects.filter(pk=diagnosis.pk).exists()
+    hidden = Diagnosis.all_objects.get(pk=diagnosis.pk)
+    assert hidden.deleted_by == attending_doctor
+    message = next(iter(deleted.wsgi_request._messages))
+    assert reverse("patients:record_restore", kwargs=kwargs) in str(message)
+    assert ">Undo</button>" in str(message)
+
+    restore_url = reverse("patients:record_restore", kwargs=kwargs)
+    assert client.get(restore_url).status_code == 405
+    restored = client.post(restore_url)
+    assert restored.status_code == 302
+    assert Diagnosis.objects.filter(pk=diagnosis.pk).exists()
+
+
+def test_it_refuses_to_delete_or_restore_records_it_may_not_touch(
+    client, ward_nurse, attending_doctor, patient_record, other_patient_record
+):
+    diagnosis = _encounter(patient_record).diagnoses.get()
+    foreign = _encounter(other_patient_record).diagnoses.get()
+    client.force_login(ward_nurse)
+    kwargs = {"pk": patient_record.pk, "kind": "diagnosis", "record_pk": diagnosis.pk}
+    assert client.post(reverse("patients:record_delete", kwargs=kwargs)).status_code == 403
+    client.force_login(attending_doctor)
+    assert client.post(reverse("patients:record_restore", kwargs=kwargs)).status_code == 404
+    foreign_kwargs = {**kwargs, "record_pk": foreign.pk}
+    assert client.post(reverse("patients:record_delete", kwargs=foreign_kwargs)).status_code == 404
+    unknown = {**kwargs, "kind": "patient"}
+    assert client.get(reverse("patients:record_delete", kwargs=unknown)).status_code == 404
+    assert Diagnosis.objects.filter(pk__in=[diagnosis.pk, foreign.pk]).count() == 2
+
+
+def test_it_logs_the_form_pages_as_reads_of_the_record(client, ward_nurse, patient_record):
+    from phms.models import AccessLog
+
+    client.force_login(ward_nurse)
+    client.get(reverse("patients:vitals_add", kwargs={"pk": patient_record.pk}))
+    entry = AccessLog.objects.get(user=ward_nurse, patient=patient_record)
+    assert entry.section == "vitals"

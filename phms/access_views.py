@@ -44,6 +44,8 @@ def break_glass(request, patient_pk):
             "refused: user=%s break-glass patient=%s status=404", request.user.pk, patient_pk
         )
         raise Http404("No such patient")
+    if Patient.objects.visible_to(request.user).filter(pk=patient.pk).exists():
+        return redirect(reverse("patients:chart", args=[patient.pk]))
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

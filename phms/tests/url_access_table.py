@@ -1,0 +1,234 @@
+"""Every URL name x every persona: the status a GET answers. Walked by test_url_access.py.
+
+How to add a row (one per URL name; the walker fails until every named URL has one):
+
+    "app:url_name": Row(
+        kwargs=lambda t: {"pk": t.patient.pk},   # None for URLs without arguments
+        expect=patient_page(allowed=(DOCTOR, NURSE), ...),  # or statuses(...) by hand
+        post_tamper=lambda mine, other: {"encounter": other.encounter.pk, ...},  # optional
+    ),
+
+- `kwargs` builds the URL's arguments from a `Target` (the `patient_record` fixture's
+  patient, its open `encounter`, a `vitals` row, a `note_id`, ...). The walker calls it
+  with the other patient's Target too and expects 404 from everyone who may see only
+  `patient_record` (id tampering), and with `patient_record`'s id but the other
+  patient's encounter/record/note ids, expecting 404 from the personas the row allows;
+  set `tamper=False` only for URLs meant to reach any patient (break-the-glass).
+- `expect` maps each persona in PERSONAS to a status: an int, or LOGIN (302 to the sign-in
+  page). `statuses(default, **overrides)` fills the rest; `patient_page(...)` encodes the
+  usual rules for a page about one patient: anonymous -> LOGIN; who cannot see the
+  patient -> 404; who sees it but may not use the page -> 403.
+- `post_tamper` (optional) is a POST body for the URL of `patient_record` that names the
+  other patient's ids (an encounter, a record); the walker posts it as `post_as` and
+  expects a refusal (no redirect to success, never a 500).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+LOGIN = "login"
+
+ANONYMOUS = "anonymous"
+DOCTOR = "attending_doctor"
+NURSE = "ward_nurse"
+DOCTOR_ELSEWHERE = "doctor_elsewhere"
+BILLING = "billing_clerk"
+FRONT_DESK = "front_desk"
+PATIENT = "patient_user"
+OTHER_PATIENT = "other_patient_user"
+ADMINISTRATOR = "administrator"
+OUTSIDER = "outsider"
+
+PERSONAS = (
+    ANONYMOUS,
+    DOCTOR,
+    NURSE,
+    DOCTOR_ELSEWHERE,
+    BILLING,
+    FRONT_DESK,
+    PATIENT,
+    OTHER_PATIENT,
+    ADMINISTRATOR,
+    OUTSIDER,
+)
+SIGNED_IN = PERSONAS[1:]
+# Who sees `patient_record` through Patient.objects.visible_to (others get 404 on it).
+SEES_PATIENT = (DOCTOR, NURSE, BILLING, FRONT_DESK, PATIENT, ADMINISTRATOR)
+# Who sees only `patient_record` of the two patients: the id-tampering personas.
+SEES_ONLY_THIS_PATIENT = (DOCTOR, NURSE, PATIENT)
+
+
+class Target:
+    """The objects a URL's arguments point at, all belonging to one patient."""
+
+    def __init__(self, patient):
+        self.patient = patient
+
+    @cached_property
+    def encounter(self):
+        return self.patient.encounters.order_by("-admitted_at").first()
+
+    @cached_property
+    def vitals(self):
+        from patients.models import VitalSigns
+
+        return VitalSigns.objects.filter(encounter__patient=self.patient).first()
+
+    @cached_property
+    def note_id(self) -> str:
+        from patients.notes import note_create
+        from providers.tests.factories import UserFactory
+
+        author = UserFactory(username=f"note.author.{self.patient.pk}")
+        note = note_create(patient=self.patient, author=author, kind="progress", text="Stable.")
+        return str(note["id"])
+
+
+class MixedTarget(Target):
+    """This patient's id, everything else from another patient (tampering inside the URL)."""
+
+    def __init__(self, patient, other: Target):
+        super().__init__(patient)
+        self._other = other
+
+    def __getattribute__(self, name):
+        if name in ("encounter", "vitals", "note_id"):
+            return getattr(object.__getattribute__(self, "_other"), name)
+        return object.__getattribute__(self, name)
+
+
+def statuses(default, **overrides) -> dict:
+    """A status per persona: `default` for everyone signed in, LOGIN for anonymous."""
+    expect = dict.fromkeys(SIGNED_IN, default)
+    expect[ANONYMOUS] = LOGIN
+    unknown = set(overrides) - set(PERSONAS)
+    if unknown:
+        raise ValueError(f"unknown personas {sorted(unknown)}")
+    expect.update(overrides)
+    return expect
+
+
+def patient_page(*, allowed, ok=200, **overrides) -> dict:
+    """A page about `patient_record`: `allowed` personas get `ok`, other personas who see the
+    patient get 403, personas who cannot see it get 404."""
+    expect = {ANONYMOUS: LOGIN}
+    for persona in SIGNED_IN:
+        if persona in allowed:
+            expect[persona] = ok
+        elif persona in SEES_PATIENT:
+            expect[persona] = 403
+        else:
+            expect[persona] = 404
+    expect.update(overrides)
+    return expect
+
+
+@dataclass(frozen=True)
+class Row:
+    expect: dict
+    kwargs: Callable[[Target], dict] | None = None
+    tamper: bool = True
+    post_tamper: Callable[[Target, Target], dict] | None = None
+    post_as: str = DOCTOR
+    notes: str = field(default="", compare=False)
+
+
+def _patient(t):
+    return {"pk": t.patient.pk}
+
+
+def _encounter(t):
+    return {"pk": t.patient.pk, "encounter_pk": t.encounter.pk}
+
+
+CLINICIANS = (DOCTOR, NURSE)
+REGISTRATION = (FRONT_DESK, ADMINISTRATOR)
+DIRECTORY_USERS = (DOCTOR, NURSE, DOCTOR_ELSEWHERE, FRONT_DESK, ADMINISTRATOR)
+# Catalog look-ups (conditions, providers) hold no patient data: any clinician, and admins.
+CATALOG_SEARCH = (DOCTOR, NURSE, DOCTOR_ELSEWHERE, ADMINISTRATOR)
+
+URL_ACCESS: dict[str, Row] = {
+    # phms ------------------------------------------------------------------------------------
+    "home": Row(expect=statuses(200)),
+    "healthz": Row(expect=statuses(200, anonymous=200)),
+    "login": Row(expect=statuses(302, anonymous=200), notes="signed in: redirected home"),
+    "logout": Row(expect=statuses(405, anonymous=405), notes="POST only"),
+    "access:break_glass": Row(
+        kwargs=lambda t: {"patient_pk": t.patient.pk},
+        expect=statuses(403, attending_doctor=302, ward_nurse=302, doctor_elsewhere=200),
+        tamper=False,
+        notes="reaches any patient by design; on the care team already: straight to the chart",
+    ),
+    # patients: reading -----------------------------------------------------------------------
+    "patients:list": Row(
+        expect=statuses(403, **dict.fromkeys(DIRECTORY_USERS, 200)),
+    ),
+    "patients:chart": Row(
+        kwargs=_patient,
+        expect=patient_page(allowed=(DOCTOR, NURSE, BILLING, FRONT_DESK, ADMINISTRATOR)),
+        notes="front desk and billing see demographics only; a patient uses the portal",
+    ),
+    "patients:chart_print": Row(
+        kwargs=_patient,
+        expect=patient_page(allowed=(DOCTOR, NURSE, BILLING, FRONT_DESK, ADMINISTRATOR)),
+    ),
+    # patients: registration ------------------------------------------------------------------
+    "patients:register": Row(expect=statuses(403, **dict.fromkeys(REGISTRATION, 200))),
+    "patients:edit": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
+    "patients:contact_add": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
+    "patients:coverage_add": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
+    # patients: clinical recording ------------------------------------------------------------
+    "patients:encounter_open": Row(kwargs=_patient, expect=patient_page(allowed=(DOCTOR,))),
+    "patients:encounter_close": Row(kwargs=_encounter, expect=patient_page(allowed=(DOCTOR,))),
+    "patients:care_team": Row(kwargs=_encounter, expect=patient_page(allowed=(DOCTOR,))),
+    "patients:vitals_add": Row(
+        kwargs=_patient,
+        expect=patient_page(allowed=CLINICIANS),
+        post_tamper=lambda mine, other: {
+            "encounter": other.encounter.pk,
+            "heart_rate": 72,
+            "spo2": 98,
+        },
+    ),
+    "patients:symptom_add": Row(
+        kwargs=_patient,
+        expect=patient_page(allowed=CLINICIANS),
+        post_tamper=lambda mine, other: {
+            "encounter": other.encounter.pk,
+            "description": "Headache",
+            "severity": "mild",
+        },
+    ),
+    "patients:diagnosis_add": Row(kwargs=_patient, expect=patient_page(allowed=(DOCTOR,))),
+    "patients:lab_result_add": Row(kwargs=_patient, expect=patient_page(allowed=(DOCTOR,))),
+    "patients:prescription_add": Row(kwargs=_patient, expect=patient_page(allowed=(DOCTOR,))),
+    "patients:note_add": Row(
+        kwargs=_patient,
+        expect=patient_page(allowed=CLINICIANS),
+        post_tamper=lambda mine, other: {
+            "encounter": other.encounter.pk,
+            "kind": "progress",
+            "text": "Written into the wrong chart",
+        },
+    ),
+    "patients:note_amend": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "note_id": t.note_id},
+        expect=patient_page(allowed=CLINICIANS),
+    ),
+    "patients:vaccination_add": Row(kwargs=_patient, expect=patient_page(allowed=CLINICIANS)),
+    "patients:record_delete": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "kind": "vitals", "record_pk": t.vitals.pk},
+        expect=patient_page(allowed=CLINICIANS),
+    ),
+    "patients:record_restore": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "kind": "vitals", "record_pk": t.vitals.pk},
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only: a GET is refused before any lookup",
+    ),
+    "patients:condition_search": Row(expect=statuses(403, **dict.fromkeys(CATALOG_SEARCH, 200))),
+    "patients:provider_search": Row(expect=statuses(403, **dict.fromkeys(CATALOG_SEARCH, 200))),
+    # billing ---------------------------------------------------------------------------------
+    "billing:list": Row(expect=statuses(403, billing_clerk=200, administrator=200)),
+}

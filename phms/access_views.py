@@ -91,3 +91,13 @@ def locked_out(request, response=None, credentials=None):
         {"cooloff_minutes": minutes},
         status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429),
     )
+
+
+def page_not_found(request, exception=None):
+    """handler404: a record you may not see does not exist for you; the refusal is logged."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        security_log.warning(
+            "refused: user=%s %s %s status=404", user.pk, request.method, request.path[:200]
+        )
+    return render(request, "404.html", status=404)

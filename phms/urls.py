@@ -20,6 +20,7 @@ urlpatterns = [
 ]
 
 handler403 = "phms.access_views.permission_denied"
+handler404 = "phms.access_views.page_not_found"
 
 admin.site.site_header = "PHMS administration"
 admin.site.site_title = "PHMS admin"

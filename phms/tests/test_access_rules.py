@@ -21,6 +21,7 @@ from phms.access_services import break_glass_open, break_glass_review
 from phms.admin import AccessLogAdmin
 from phms.audit import access_history_for_patient, access_log_record, client_address
 from phms.models import AccessLog, BreakGlassAccess
+from phms.roles import Role
 from phms.tests import personas
 
 REASON = "Unconscious in the emergency department, needs medication history"
@@ -330,6 +331,8 @@ def test_it_purges_access_log_entries_past_retention(settings, patient_record, a
 def test_it_sets_up_roles_idempotently(db):
     from django.contrib.auth.models import Group
 
+    # The data migration created the groups; setup_roles gives them their permissions.
+    assert Group.objects.filter(name__in=[role.value for role in Role]).count() == len(Role)
     call_command("setup_roles", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("setup_roles", stdout=open("/dev/null", "w"))  # noqa: SIM115
     doctor = Group.objects.get(name="doctor")

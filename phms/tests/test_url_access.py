@@ -115,7 +115,9 @@ def test_it_answers_every_url_for_every_persona_as_the_table_says(clients, patie
     assert not wrong, "\n".join(wrong)
 
 
-def test_it_answers_404_to_another_patients_ids(clients, patient_record, other_patient_record):
+def test_it_answers_404_to_another_patients_ids(
+    clients, patient_record, other_patient_record, caplog
+):
     mine, other = Target(patient_record), Target(other_patient_record)
     wrong = []
     for name, row in sorted(URL_ACCESS.items()):
@@ -129,9 +131,13 @@ def test_it_answers_404_to_another_patients_ids(clients, patient_record, other_p
             checks.append((mixed, allowed))
         for url, personas in checks:
             for persona in personas:
-                got = clients[persona].get(url).status_code
+                caplog.clear()
+                with caplog.at_level(logging.INFO, logger="phms.security"):
+                    got = clients[persona].get(url).status_code
                 if got != 404:
                     wrong.append(f"{name} {persona} GET {url}: expected 404, got {got}")
+                elif not _security_refusals(caplog):
+                    wrong.append(f"{name} {persona} GET {url}: 404 not logged")
     assert not wrong, "\n".join(wrong)
 
 

@@ -161,6 +161,11 @@ class PatientAdmin(SoftDeleteAdmin):
     def save_model(self, request, obj, form, change):
         if form.cleaned_data.get("new_ssn"):
             obj.set_ssn(form.cleaned_data["new_ssn"])
+        elif change:
+            # History never holds the ciphertext, so a revert would blank it: keep the stored SSN.
+            stored = Patient.all_objects.filter(pk=obj.pk).values("ssn_encrypted", "ssn_last4")
+            for name, value in (stored.first() or {}).items():
+                setattr(obj, name, value)
         super().save_model(request, obj, form, change)
 
 

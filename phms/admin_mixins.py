@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from phms.softdelete import SoftDeleteModel
+from phms.softdelete import STAMP_FIELDS, SoftDeleteModel
 
 
 class DeletedListFilter(admin.SimpleListFilter):
@@ -92,6 +92,16 @@ class SoftDeleteAdmin(SimpleHistoryAdmin):
             f"Restored {restored} {self._plural(restored)} with what their deletion hid.",
             messages.SUCCESS,
         )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Deletion state changes only through delete and restore, which carry the cascade;
+            # a revert from history must not hide or unhide one row on its own.
+            attnames = [self.model._meta.get_field(name).attname for name in STAMP_FIELDS]
+            current = self.model.all_objects.filter(pk=obj.pk).values(*attnames).first()
+            for attname, value in (current or {}).items():
+                setattr(obj, attname, value)
+        super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
         obj.delete(by=request.user)

@@ -4,7 +4,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from patients.models import Encounter, Patient, VitalSigns
+from patients.models import EmergencyContact, Encounter, Patient, VitalSigns
 from phms.tests.records import make_patient, make_patient_record
 from providers.models import HealthcareProvider
 
@@ -200,3 +200,53 @@ def test_it_offers_only_live_rows_in_autocomplete(admin_client):
     )
     ids = {int(item["id"]) for item in response.json()["results"]}
     assert ids == {live.pk}
+
+
+def _patient_form(patient, **changes):
+    data = {
+        "mrn": patient.mrn, "first_name": patient.first_name, "last_name": patient.last_name,
+        "date_of_birth": patient.date_of_birth.isoformat(), "sex": patient.sex,
+        "city": patient.city, **_empty_inlines(),
+    }
+    data.update(changes)
+    return data
+
+
+def test_it_reverts_to_an_earlier_version_from_history_keeping_ssn_and_deletion_state(
+    admin_client, superuser
+):
+    patient = make_patient(city="Boston")
+    patient.set_ssn("123456789")
+    patient.save()
+    boston = patient.history.first()
+    patient.city = "Chicago"
+    patient.save()
+    url = reverse("admin:patients_patient_simple_history", args=(patient.pk, boston.history_id))
+
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, _patient_form(patient, city="Boston"))
+
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.city == "Boston"
+    assert patient.reveal_ssn() == "123456789"
+    assert patient.history.first().history_user == superuser
+
+
+def test_it_does_not_undelete_a_row_by_reverting_it(admin_client):
+    contact_patient = make_patient_record()
+    contact = contact_patient.contact
+    before_deletion = contact.history.first()
+    contact.delete()
+    url = reverse(
+        "admin:patients_emergencycontact_simple_history",
+        args=(contact.pk, before_deletion.history_id),
+    )
+    data = {
+        "patient": contact.patient_id, "first_name": "Charles", "last_name": "Babbage",
+        "relationship": "brother", "phone": "555-0100",
+    }
+    assert admin_client.post(url, data).status_code == 302
+    stored = EmergencyContact.all_objects.get(pk=contact.pk)
+    assert stored.relationship == "brother"
+    assert stored.is_deleted

@@ -104,7 +104,8 @@ def test_it_records_vitals_as_the_nurse(client, ward_nurse, patient_record):
         {"encounter": encounter.pk, "heart_rate": "88", "systolic_bp": "128", "diastolic_bp": "82"},
     )
     assert response.status_code == 302
-    assert response.url == reverse("patients:chart", kwargs={"pk": patient_record.pk}) + "#vitals"
+    chart = reverse("patients:chart", kwargs={"pk": patient_record.pk})
+    assert response.url == f"{chart}#encounter-{encounter.pk}-heading"
     vitals = VitalSigns.objects.filter(encounter=encounter, heart_rate=88).get()
     assert vitals.recorded_by_id == ward_nurse.provider.pk
     assert vitals.history.latest().history_user == ward_nurse
@@ -362,7 +363,7 @@ def test_it_writes_a_note_through_the_document_store(client, attending_doctor, p
         {"kind": "progress", "text": "Feeling better today.", "tags": "follow-up"},
     )
     assert response.status_code == 302
-    assert response.url.endswith("#notes")
+    assert response.url.endswith("#notes-heading")
     saved = notes.notes_for_patient(patient_record.pk)
     assert [note["text"] for note in saved] == ["Feeling better today."]
     assert saved[0]["tags"] == ["follow-up"]

@@ -119,7 +119,7 @@ def test_it_edits_demographics_and_keeps_the_ssn_when_left_empty(
     }
     response = client.post(_url("patients:edit", patient_record), data)
     assert response.status_code == 302
-    assert response.url.endswith("#demographics")
+    assert response.url.endswith("#demographics-heading")
     patient_record.refresh_from_db()
     assert patient_record.last_name == "Byron"
     assert patient_record.reveal_ssn() == "987654321"

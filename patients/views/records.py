@@ -62,7 +62,7 @@ SEARCH_LIMIT = 30
 
 
 def _record_form(
-    request, pk, *, form_class, service, predicate, section, anchor, title, success, search=None
+    request, pk, *, form_class, service, predicate, section, title, success, search=None
 ):
     """The common body of the record-an-item views (they differ only in these arguments)."""
     patient = checked_patient(
@@ -75,14 +75,20 @@ def _record_form(
     form = form_class(posted(request), patient=patient)
     if request.method == "POST" and form.is_valid():
         try:
-            service(patient=patient, by=request.user, **form.cleaned_data)
+            record = service(patient=patient, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
             messages.success(request, success)
-            return redirect(chart_url(patient, anchor))
+            return redirect(chart_url(patient, _anchor_for(record)))
     context = {**_form_context(form, patient, title), "search": search}
     return render(request, "patients/forms/form_page.html", context)
+
+
+def _anchor_for(record) -> str:
+    """The id of the chart heading a record shows under: its encounter's card."""
+    encounter_id = record.pk if isinstance(record, Encounter) else record.encounter_id
+    return f"encounter-{encounter_id}-heading"
 
 
 def _form_context(form, patient, title):
@@ -153,7 +159,7 @@ def encounter_close(request, pk, encounter_pk):
             apply_validation_error(form, error)
         else:
             messages.success(request, "The encounter is closed.")
-            return redirect(chart_url(patient, f"encounter-{encounter.pk}"))
+            return redirect(chart_url(patient, _anchor_for(encounter)))
     return render_form(
         request,
         form,
@@ -257,7 +263,6 @@ def vital_signs_add(request, pk):
         service=services.vital_signs_record,
         predicate=permissions.can_record_vitals,
         section="vitals",
-        anchor="vitals",
         title="Record vital signs",
         success="The vital signs are recorded.",
     )
@@ -274,7 +279,6 @@ def symptom_add(request, pk):
         service=services.symptom_record,
         predicate=permissions.can_record_vitals,
         section="encounters",
-        anchor="symptoms",
         title="Record a symptom",
         success="The symptom is recorded.",
     )
@@ -291,7 +295,6 @@ def diagnosis_add(request, pk):
         service=services.diagnosis_record,
         predicate=permissions.can_edit_clinical,
         section="encounters",
-        anchor="diagnoses",
         title="Record a diagnosis",
         success="The diagnosis is recorded.",
         search={
@@ -313,7 +316,6 @@ def lab_result_add(request, pk):
         service=services.lab_result_record,
         predicate=permissions.can_edit_clinical,
         section="labs",
-        anchor="labs",
         title="Record a lab result",
         success="The lab result is recorded.",
     )
@@ -330,7 +332,6 @@ def prescription_add(request, pk):
         service=services.prescription_record,
         predicate=permissions.can_edit_clinical,
         section="prescriptions",
-        anchor="prescriptions",
         title="Prescribe",
         success="The prescription is recorded.",
     )
@@ -397,7 +398,7 @@ def note_add(request, pk):
             apply_validation_error(form, error)
         else:
             messages.success(request, "The note is saved.")
-            return redirect(chart_url(patient, "notes"))
+            return redirect(chart_url(patient, "notes-heading"))
     context = {**_form_context(form, patient, "Write a note"), "submit_label": "Save note"}
     return render(request, "patients/forms/form_page.html", context, status=status)
 
@@ -433,7 +434,7 @@ def note_amend(request, pk, note_id):
             apply_validation_error(form, error)
         else:
             messages.success(request, "The note is amended; the original is kept.")
-            return redirect(chart_url(patient, "notes"))
+            return redirect(chart_url(patient, "notes-heading"))
     context = {
         **_form_context(form, patient, "Amend a note"),
         "submit_label": "Save amendment",
@@ -472,65 +473,72 @@ def vaccination_add(request, pk):
             apply_validation_error(form, error)
         else:
             messages.success(request, "The vaccination is recorded.")
-            return redirect(chart_url(patient, "vaccinations"))
+            return redirect(chart_url(patient, "vaccinations-heading"))
     context = {**_form_context(form, patient, "Record a vaccination")}
     return render(request, "patients/forms/form_page.html", context, status=status)
 
 
 # Soft delete and undo ------------------------------------------------------------------------
 
-# kind in the URL -> (model, path to the patient, predicate, chart anchor, what it is called)
+# kind in the URL -> (model, path to the patient, predicate, chart heading id or None for the
+# record's encounter card, what it is called)
 DELETABLE = {
     "vitals": (
         VitalSigns,
         "encounter__patient",
         permissions.can_record_vitals,
-        "vitals",
+        None,
         "vital signs",
     ),
     "symptom": (
         Symptom,
         "encounter__patient",
         permissions.can_record_vitals,
-        "symptoms",
+        None,
         "symptom",
     ),
     "diagnosis": (
         Diagnosis,
         "encounter__patient",
         permissions.can_edit_clinical,
-        "diagnoses",
+        None,
         "diagnosis",
     ),
     "lab-result": (
         LabResult,
         "encounter__patient",
         permissions.can_edit_clinical,
-        "labs",
+        None,
         "lab result",
     ),
     "prescription": (
         Prescription,
         "encounter__patient",
         permissions.can_edit_clinical,
-        "prescriptions",
+        None,
         "prescription",
     ),
     "encounter": (
         Encounter,
         "patient",
         permissions.can_edit_clinical,
-        "encounters",
+        "encounters-heading",
         "encounter (with everything recorded in it)",
     ),
     "emergency-contact": (
         EmergencyContact,
         "patient",
         permissions.can_edit_demographics,
-        "contacts",
+        "contacts-heading",
         "emergency contact",
     ),
-    "coverage": (Coverage, "patient", permissions.can_edit_demographics, "coverage", "coverage"),
+    "coverage": (
+        Coverage,
+        "patient",
+        permissions.can_edit_demographics,
+        "coverage-heading",
+        "coverage",
+    ),
 }
 
 
@@ -572,7 +580,7 @@ def record_delete(request, pk, kind, record_pk):
                 get_token(request),
             ),
         )
-        return redirect(chart_url(patient, anchor))
+        return redirect(chart_url(patient, anchor or _anchor_for(record)))
     context = {
         **_form_context(form, patient, f"Delete this {noun}"),
         "record": record,
@@ -593,4 +601,4 @@ def record_restore(request, pk, kind, record_pk):
     )
     services.record_restore(record=record, by=request.user)
     messages.success(request, f"The {noun} is restored.")
-    return redirect(chart_url(patient, anchor))
+    return redirect(chart_url(patient, anchor or _anchor_for(record)))

@@ -27,6 +27,7 @@ def posted(request):
 
 
 def chart_url(patient, section: str = "") -> str:
+    """The chart, scrolled to a section (the id of its heading)."""
     url = reverse("patients:chart", kwargs={"pk": patient.pk})
     return f"{url}#{section}" if section else url
 
@@ -99,7 +100,7 @@ def patient_edit(request, pk):
             apply_validation_error(form, error)
         else:
             messages.success(request, "The patient's details are saved.")
-            return redirect(chart_url(patient, "demographics"))
+            return redirect(chart_url(patient, "demographics-heading"))
     return render_form(request, form, title=f"Edit {patient.full_name}", patient=patient)
 
 
@@ -122,7 +123,7 @@ def emergency_contact_add(request, pk):
             apply_validation_error(form, error)
         else:
             messages.success(request, "The emergency contact is added.")
-            return redirect(chart_url(patient, "contacts"))
+            return redirect(chart_url(patient, "contacts-heading"))
     return render_form(
         request, form, title=f"Add an emergency contact for {patient.full_name}", patient=patient
     )
@@ -147,7 +148,7 @@ def coverage_add(request, pk):
             apply_validation_error(form, error)
         else:
             messages.success(request, "The coverage is added.")
-            return redirect(chart_url(patient, "coverage"))
+            return redirect(chart_url(patient, "coverage-heading"))
     return render_form(
         request, form, title=f"Add coverage for {patient.full_name}", patient=patient
     )

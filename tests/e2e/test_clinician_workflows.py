@@ -1,0 +1,119 @@
+"""The issue's browser scenarios, end to end through the login page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from patients.tests.factories import ConditionFactory
+from phms.roles import Role
+from phms.tests import personas
+from tests.e2e.conftest import sign_in, with_password
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_it_lets_a_doctor_search_open_a_chart_and_record_vitals_a_diagnosis_and_a_note(
+    page, care_team
+):
+    ConditionFactory(code="J45", name="Asthma")
+    patient = care_team["patient"]
+    sign_in(page, "dr.house")
+    page.shot("signed-in")
+
+    page.get_by_role("link", name="Patients").first.click()
+    page.get_by_label("Name").fill("Lovel")
+    results = page.get_by_test_id("patient-results")
+    expect(results.get_by_role("link", name="Lovelace, Ada")).to_be_visible()
+    page.shot("searched")
+    results.get_by_role("link", name="Lovelace, Ada").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Lovelace")
+    page.shot("chart")
+
+    page.goto(f"/patients/{patient.pk}/vitals/add/")
+    page.get_by_label("Heart rate").fill("97")
+    page.get_by_label("Systolic BP").fill("131")
+    page.get_by_label("Diastolic BP").fill("84")
+    page.shot("vitals-form")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The vital signs are recorded.")).to_be_visible()
+    expect(page.get_by_test_id("section-encounters")).to_contain_text("131/84")
+    page.shot("vitals-on-chart")
+
+    page.goto(f"/patients/{patient.pk}/diagnoses/add/")
+    page.get_by_label("Search conditions").fill("asth")
+    condition = page.get_by_role("combobox", name=re.compile("^Condition"))
+    expect(condition.locator("option", has_text="Asthma (ICD-10 J45)")).to_have_count(1)
+    condition.select_option(label="Asthma (ICD-10 J45)")
+    page.get_by_label("Onset date").fill("2024-03-01")
+    page.shot("diagnosis-form")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The diagnosis is recorded.")).to_be_visible()
+    expect(page.get_by_test_id("section-encounters")).to_contain_text("Asthma")
+    page.shot("diagnosis-on-chart")
+
+    page.goto(f"/patients/{patient.pk}/notes/add/")
+    page.get_by_label("Text").fill("Wheezing improved after salbutamol.")
+    page.get_by_role("button", name="Save note").click()
+    expect(page.get_by_text("The note is saved.")).to_be_visible()
+    expect(page.get_by_test_id("section-notes")).to_contain_text("Wheezing improved")
+    page.shot("note-on-chart")
+
+
+def test_it_lets_a_nurse_record_vitals_after_fixing_an_implausible_value(page, care_team):
+    patient = care_team["patient"]
+    sign_in(page, "nurse.joy")
+    page.goto(f"/patients/{patient.pk}/vitals/add/")
+    page.get_by_label("Heart rate").fill("400")
+    page.get_by_label("SpO₂").fill("96")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("less than or equal to 250")).to_be_visible()
+    page.shot("vitals-error")
+    page.get_by_label("Heart rate").fill("72")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("The vital signs are recorded.")).to_be_visible()
+    expect(page.get_by_test_id("section-encounters")).to_contain_text("72")
+    page.shot("vitals-recorded")
+
+
+def test_it_lets_the_front_desk_register_a_patient_but_not_open_clinical_sections(page):
+    personas.ensure_roles()
+    with_password(personas.user_with_role(Role.FRONT_DESK, username="front.desk"))
+    sign_in(page, "front.desk")
+    page.goto("/patients/register/")
+    page.get_by_label("First name").fill("Grace")
+    page.get_by_label("Last name").fill("Hopper")
+    page.get_by_label("Date of birth").fill("1986-12-09")
+    page.get_by_label("Administrative sex").select_option(label="Female")
+    page.get_by_label("SSN").fill("123-45-6789")
+    page.shot("register-form")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text(re.compile(r"Grace Hopper is registered as MRN"))).to_be_visible()
+    expect(page.get_by_test_id("ssn")).to_have_text("***-**-6789")
+    expect(page.get_by_test_id("clinical-hidden")).to_be_visible()
+    page.shot("registered-chart")
+
+    chart_path = re.search(r"/patients/\d+/", page.url).group(0)
+    response = page.goto(f"{chart_path}vitals/add/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    page.shot("vitals-forbidden")
+
+
+def test_it_lets_a_doctor_outside_the_care_team_break_the_glass(page, care_team):
+    patient = care_team["patient"]
+    sign_in(page, "dr.elsewhere")
+    response = page.goto(f"/patients/{patient.pk}/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    page.shot("not-found")
+
+    page.get_by_role("link", name="Break the glass").click()
+    page.get_by_label("Clinical reason").fill(
+        "Unconscious in the emergency department; need allergies and medications."
+    )
+    page.shot("break-glass-form")
+    page.get_by_role("button", name="Open emergency access").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Lovelace")
+    expect(page.get_by_test_id("break-glass-banner")).to_be_visible()
+    page.shot("chart-with-banner")

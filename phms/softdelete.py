@@ -78,16 +78,23 @@ def _stamp_cascade(model, deletion_id, stamp: dict, by) -> None:
         _stamp_cascade(child, deletion_id, stamp, by)
 
 
-def _unstamp_cascade(model, deletion_id, by) -> None:
+def _unstamp_cascade(model, parent_pks: list, deletion_id, by) -> None:
+    # Only the restored rows' own dependants: restoring one encounter of a deleted patient
+    # must not bring back its sibling encounters' records, which share the deletion_id.
     for accessor in model.soft_delete_cascade:
-        child = model._meta.get_field(accessor).related_model
-        rows = list(child.all_objects.filter(deletion_id=deletion_id))
-        if rows:
-            for row in rows:
-                row.deleted_at = row.deleted_by = row.deletion_id = None
-            child.all_objects.bulk_update(rows, STAMP_FIELDS, batch_size=500)
-            _record_history(child, rows, by)
-        _unstamp_cascade(child, deletion_id, by)
+        relation = model._meta.get_field(accessor)
+        child = relation.related_model
+        rows = []
+        for start in range(0, len(parent_pks), 500):
+            lookup = {f"{relation.field.name}__in": parent_pks[start : start + 500]}
+            rows += child.all_objects.filter(deletion_id=deletion_id, **lookup)
+        if not rows:
+            continue
+        for row in rows:
+            row.deleted_at = row.deleted_by = row.deletion_id = None
+        child.all_objects.bulk_update(rows, STAMP_FIELDS, batch_size=500)
+        _record_history(child, rows, by)
+        _unstamp_cascade(child, [row.pk for row in rows], deletion_id, by)
 
 
 class SoftDeleteModel(models.Model):
@@ -140,7 +147,7 @@ class SoftDeleteModel(models.Model):
                 self._history_user = by
             self.save(update_fields=STAMP_FIELDS)
             if deletion_id is not None:
-                _unstamp_cascade(type(self), deletion_id, by)
+                _unstamp_cascade(type(self), [self.pk], deletion_id, by)
 
     def hard_delete(self):
         return super().delete()

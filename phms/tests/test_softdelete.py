@@ -123,3 +123,20 @@ def test_it_ignores_a_second_delete_of_the_same_row():
     first_stamp = Patient.all_objects.get(pk=patient.pk).deletion_id
     assert Patient.all_objects.get(pk=patient.pk).delete() == (0, {})
     assert Patient.all_objects.get(pk=patient.pk).deletion_id == first_stamp
+
+
+def test_it_restores_one_encounter_of_a_deleted_patient_with_only_its_own_records():
+    record = make_patient_record()
+    other = make_encounter(record.patient)
+    other_vitals = VitalSigns.objects.create(
+        encounter=other, recorded_at=other.admitted_at, heart_rate=90
+    )
+    record.patient.delete()
+
+    Encounter.all_objects.get(pk=record.encounter.pk).restore()
+
+    assert live(record.encounter) and live(record.vitals) and live(record.line)
+    assert not live(other) and not live(other_vitals), "the sibling encounter's rows stay hidden"
+
+    Patient.all_objects.get(pk=record.patient.pk).restore()
+    assert live(record.patient) and live(other) and live(other_vitals)

@@ -494,3 +494,43 @@ def test_it_logs_the_form_pages_as_reads_of_the_record(client, ward_nurse, patie
     client.get(reverse("patients:vitals_add", kwargs={"pk": patient_record.pk}))
     entry = AccessLog.objects.get(user=ward_nurse, patient=patient_record)
     assert entry.section == "vitals"
+
+
+def test_it_offers_the_chart_only_the_recording_pages_the_user_may_use(
+    ward_nurse, attending_doctor, front_desk, patient_record
+):
+    from django.template.loader import render_to_string
+
+    from patients.views.records import recording_actions
+
+    def bar(user):
+        context = {"patient": patient_record, "actions": recording_actions(user, patient_record)}
+        return render_to_string("patients/forms/partials/chart_actions.html", context)
+
+    vitals_url = reverse("patients:vitals_add", kwargs={"pk": patient_record.pk})
+    diagnosis_url = reverse("patients:diagnosis_add", kwargs={"pk": patient_record.pk})
+    edit_url = reverse("patients:edit", kwargs={"pk": patient_record.pk})
+    nurse, doctor, desk = bar(ward_nurse), bar(attending_doctor), bar(front_desk)
+    assert vitals_url in nurse and diagnosis_url not in nurse
+    assert vitals_url in doctor and diagnosis_url in doctor and edit_url not in doctor
+    assert edit_url in desk and vitals_url not in desk
+    encounter = _encounter(patient_record)
+    card = render_to_string(
+        "patients/forms/partials/encounter_actions.html",
+        {
+            "patient": patient_record,
+            "encounter": encounter,
+            "actions": recording_actions(attending_doctor, patient_record),
+        },
+    )
+    assert "Close encounter" in card
+    delete = render_to_string(
+        "patients/forms/partials/delete_button.html",
+        {
+            "patient": patient_record,
+            "kind": "vitals",
+            "record": encounter.vital_signs.get(),
+            "allowed": True,
+        },
+    )
+    assert "/records/vitals/" in delete

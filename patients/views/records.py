@@ -602,3 +602,17 @@ def record_restore(request, pk, kind, record_pk):
     services.record_restore(record=record, by=request.user)
     messages.success(request, f"The {noun} is restored.")
     return redirect(chart_url(patient, anchor or _anchor_for(record)))
+
+
+def recording_actions(user, patient) -> dict:
+    """Which recording pages the chart offers this user (flags for the chart's action bar).
+
+    The chart view passes this as `actions` to templates/patients/forms/partials/
+    chart_actions.html, encounter_actions.html and delete_button.html.
+    """
+    return {
+        "clinical": permissions.can_edit_clinical(user, patient),
+        "vitals": permissions.can_record_vitals(user, patient),
+        "notes": permissions.can_write_notes(user, patient),
+        "demographics": permissions.can_edit_demographics(user, patient),
+    }

@@ -45,10 +45,10 @@ def _render_chart(request, pk, template_name, *, logged_as):
         "clinical": permissions.can_view_clinical(user, patient),
     }
     context = {"patient": patient, "show": show, "chart": patient_chart(patient)}
-    access_log_record(request, patient=patient, section=Section.DEMOGRAPHICS)
+    # One row per page view: the chart (or its print) covers notes and vaccinations too.
+    section = logged_as if show["clinical"] else Section.DEMOGRAPHICS
+    access_log_record(request, patient=patient, section=section)
     if show["clinical"]:
-        for section in (logged_as, Section.NOTES, Section.VACCINATIONS):
-            access_log_record(request, patient=patient, section=section)
         context.update(_documents_for(patient))
         context["vitals_svg"] = vitals_trend_svg(context["chart"].vitals_oldest_first)
         context["history"] = patient_change_history(patient)

@@ -250,3 +250,24 @@ def test_it_does_not_undelete_a_row_by_reverting_it(admin_client):
     stored = EmergencyContact.all_objects.get(pk=contact.pk)
     assert stored.relationship == "brother"
     assert stored.is_deleted
+
+
+def test_it_lists_every_changelist_without_a_query_per_row(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_per_changelist():
+        counts = {}
+        for model in domain_models():
+            with CaptureQueriesContext(connection) as captured:
+                assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+            counts[model._meta.label] = len(captured.captured_queries)
+        return counts
+
+    make_patient_record()
+    with_one = queries_per_changelist()
+    for _ in range(3):
+        make_patient_record()
+    with_four = queries_per_changelist()
+
+    assert with_four == with_one

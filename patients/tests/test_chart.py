@@ -121,6 +121,18 @@ def test_it_shows_the_whole_chart_to_the_care_team(client, attending_doctor, pat
     assert attending_doctor.provider.display_name in page
     assert '<svg class="chart-img" role="img"' in page
     assert 'data-testid="section-history"' in page and "Created" in page
+    assert reverse("patients:diagnosis_add", kwargs={"pk": patient_record.pk}) in page
+    assert "/records/vitals/" in page and "Close encounter" in page
+
+
+def test_it_offers_a_nurse_vitals_but_not_diagnoses(client, ward_nurse, patient_record):
+    client.force_login(ward_nurse)
+
+    page = client.get(chart_url(patient_record)).content.decode()
+
+    assert reverse("patients:vitals_add", kwargs={"pk": patient_record.pk}) in page
+    assert reverse("patients:diagnosis_add", kwargs={"pk": patient_record.pk}) not in page
+    assert "/records/diagnosis/" not in page
 
 
 def test_it_logs_the_chart_read(client, attending_doctor, patient_record):
@@ -167,6 +179,7 @@ def test_it_shows_clinical_notes_from_the_document_store(client, attending_docto
     page = client.get(chart_url(patient_record)).content.decode()
 
     assert "Responding well to amlodipine." in page
+    assert "/amend/" in page
     assert 'data-testid="documents-down"' not in page
 
 

@@ -10,6 +10,7 @@ from patients.access import get_patient_for_user
 from patients.notes import notes_for_patient
 from patients.selectors import patient_change_history, patient_chart
 from patients.vaccinations import vaccinations_for_patient
+from patients.views.records import recording_actions
 from patients.vitals_chart import vitals_trend_svg
 from phms import documents, permissions
 from phms.audit import Section, access_log_record
@@ -19,7 +20,9 @@ from phms.audit import Section, access_log_record
 @require_GET
 def chart(request, pk):
     """Permission: anyone who may see the patient, sections by role (front desk: demographics)."""
-    return _render_chart(request, pk, "patients/chart.html", logged_as=Section.CHART)
+    return _render_chart(
+        request, pk, "patients/chart.html", logged_as=Section.CHART, with_actions=True
+    )
 
 
 @login_required
@@ -29,7 +32,7 @@ def chart_print(request, pk):
     return _render_chart(request, pk, "patients/chart_print.html", logged_as=Section.PRINT)
 
 
-def _render_chart(request, pk, template_name, *, logged_as):
+def _render_chart(request, pk, template_name, *, logged_as, with_actions=False):
     user = request.user
     try:
         patient = get_patient_for_user(user, pk)
@@ -45,6 +48,8 @@ def _render_chart(request, pk, template_name, *, logged_as):
         "clinical": permissions.can_view_clinical(user, patient),
     }
     context = {"patient": patient, "show": show, "chart": patient_chart(patient)}
+    if with_actions:
+        context["actions"] = recording_actions(user, patient)
     # One row per page view: the chart (or its print) covers notes and vaccinations too.
     section = logged_as if show["clinical"] else Section.DEMOGRAPHICS
     access_log_record(request, patient=patient, section=section)

@@ -84,7 +84,7 @@ class SoftDeleteAdmin(SimpleHistoryAdmin):
             readonly += [name for name in ("deleted_at", "deleted_by") if name not in readonly]
         return readonly
 
-    @admin.action(description="Restore selected %(verbose_name_plural)s")
+    @admin.action(description="Restore selected %(verbose_name_plural)s", permissions=["change"])
     def restore_selected(self, request, queryset):
         restored = queryset.restore(by=request.user)
         self.message_user(

@@ -162,6 +162,11 @@ def notes_search(query, *, mode=SearchMode.KEYWORD, patient_ids=None, limit=100)
     """
     regex = search_regex(query, mode=mode)
     limit = _clean_limit(limit, maximum=MAX_SEARCH_LIMIT)
+    notes = documents.collection(documents.NOTES)
+    if patient_ids is None and documents.is_embedded():
+        found = _embedded_search(notes, regex, query, mode, limit)
+        if found is not None:
+            return found
     criteria: dict = {"text": {"$regex": regex, "$options": "i"}}
     if patient_ids is not None:
         live = _live_patient_ids(patient_ids)
@@ -172,10 +177,30 @@ def notes_search(query, *, mode=SearchMode.KEYWORD, patient_ids=None, limit=100)
         hidden = _deleted_patient_ids()
         if hidden:
             criteria["patient_id"] = {"$nin": sorted(hidden)}
-    notes = documents.collection(documents.NOTES)
     with documents.store_errors():
         cursor = notes.find(criteria).sort("created_at", -1).limit(limit)
         found = [_note_out(document) for document in cursor]
+    found.sort(key=_note_order, reverse=True)
+    return found
+
+
+def _embedded_search(notes, regex, query, mode, limit) -> list[dict] | None:
+    hidden = _deleted_patient_ids()
+    object_ids = documents.embedded_search(
+        documents.NOTES,
+        field="text",
+        pattern=regex,
+        literal=query.strip() if mode == SearchMode.KEYWORD else None,
+        order_field="created_at",
+        keep_patient=lambda patient_id: patient_id not in hidden,
+        limit=limit,
+    )
+    if object_ids is None:
+        return None
+    if not object_ids:
+        return []
+    with documents.store_errors():
+        found = [_note_out(document) for document in notes.find({"_id": {"$in": object_ids}})]
     found.sort(key=_note_order, reverse=True)
     return found
 

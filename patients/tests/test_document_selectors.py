@@ -194,3 +194,35 @@ def test_it_validates_input_before_touching_a_down_store(store_down, patient):
         note_create(patient=patient, author=None, kind=NoteKind.OTHER, text="")
     with pytest.raises(ValidationError):
         vaccinate(patient, "140", status="maybe")
+
+
+# The embedded store's direct search must agree with the ordinary query -----------------
+
+
+@pytest.mark.parametrize("walk_rows", [2, 5000])
+def test_it_searches_the_embedded_store_like_the_ordinary_query(settings, monkeypatch, walk_rows):
+    if settings.MONGO_URL:
+        pytest.skip("the direct search exists only for the embedded store")
+    monkeypatch.setattr(documents, "_INDEX_WALK_ROWS", walk_rows)
+    alive, gone = make_patient("P1"), make_patient("P2")
+    texts = ['Said "ouch" 50% of the time', "Café naïve PAIN", "pain_score 7", "paint fumes",
+             "no complaints", r"path C:\temp"]
+    for number, text in enumerate(texts * 2):
+        owner = gone if number % 3 == 0 else alive
+        note_create(patient=owner, author=None, kind=NoteKind.OTHER, text=text,
+                    created_at=timezone.now() - timezone.timedelta(minutes=number))
+    gone.delete()
+    searches = [("pain", "keyword"), ('"ouch"', "keyword"), ("50%", "keyword"),
+                ("CAFÉ", "keyword"), ("_score", "keyword"), (r"C:\temp", "keyword"),
+                (r"pain\b", "pattern"), ("^no", "pattern"), ("zzz", "keyword")]
+    for query, mode in searches:
+        direct = notes_search(query, mode=mode, limit=3)
+        with monkeypatch.context() as patched:
+            patched.setattr(documents, "embedded_search", lambda *a, **k: None)
+            ordinary = notes_search(query, mode=mode, limit=3)
+        assert [n["id"] for n in direct] == [n["id"] for n in ordinary], query
+        assert all(n["patient_id"] == alive.pk for n in direct)
+    # Newest first; "paint fumes" belongs only to the soft-deleted patient.
+    assert [n["text"] for n in notes_search("pain", limit=10)] == [
+        "Café naïve PAIN", "pain_score 7", "Café naïve PAIN", "pain_score 7",
+    ]

@@ -384,7 +384,7 @@ class _Hospital:
         self.fake.seed_instance(seed)
         self.now = now
         self.as_of = now.date()
-        self.bill_count = 0
+        self.unseen_statuses = [status for status, _weight in BILL_STATUSES]
 
     # Catalogs and staff -------------------------------------------------------------
 
@@ -832,11 +832,12 @@ class _Hospital:
         # The first bills take each status once, so even a tiny demo shows every status.
         if is_open:
             status = Bill.Status.DRAFT
-        elif self.bill_count < len(BILL_STATUSES):
-            status = BILL_STATUSES[self.bill_count][0]
+        elif self.unseen_statuses:
+            status = self.unseen_statuses[0]
         else:
             status = _weighted(rng, BILL_STATUSES)
-        self.bill_count += 1
+        if status in self.unseen_statuses:
+            self.unseen_statuses.remove(status)
         bill = Bill(
             encounter=encounter,
             patient=patient,

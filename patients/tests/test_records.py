@@ -464,6 +464,8 @@ def test_it_soft_deletes_after_confirmation_and_undoes(client, attending_doctor,
     assert ">Undo</button>" in str(message)
 
     restore_url = reverse("patients:record_restore", kwargs=kwargs)
+    chart = client.get(deleted.url).content.decode()
+    assert f'<form method="post" action="{restore_url}"' in chart  # rendered, not escaped
     assert client.get(restore_url).status_code == 405
     restored = client.post(restore_url)
     assert restored.status_code == 302

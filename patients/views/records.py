@@ -488,7 +488,7 @@ DELETABLE = {
         "encounter__patient",
         permissions.can_record_vitals,
         None,
-        "vital signs",
+        "set of vital signs",
     ),
     "symptom": (
         Symptom,

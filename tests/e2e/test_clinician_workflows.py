@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from patients.models import VitalSigns
 from patients.tests.factories import ConditionFactory
 from phms.roles import Role
 from phms.tests import personas
@@ -74,6 +75,19 @@ def test_it_lets_a_nurse_record_vitals_after_fixing_an_implausible_value(page, c
     expect(page.get_by_text("The vital signs are recorded.")).to_be_visible()
     expect(page.get_by_test_id("section-encounters")).to_contain_text("72")
     page.shot("vitals-recorded")
+
+    recorded = VitalSigns.objects.get(encounter__patient=patient, heart_rate=72)
+    page.goto(f"/patients/{patient.pk}/records/vitals/{recorded.pk}/delete/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Delete this set of vital signs")
+    page.shot("delete-confirm")
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("The set of vital signs is deleted.")).to_be_visible()
+    assert not VitalSigns.objects.filter(pk=recorded.pk).exists()
+    page.shot("deleted-with-undo")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text("The set of vital signs is restored.")).to_be_visible()
+    assert VitalSigns.objects.filter(pk=recorded.pk).exists()
+    page.shot("restored")
 
 
 def test_it_lets_the_front_desk_register_a_patient_but_not_open_clinical_sections(page):

@@ -536,3 +536,54 @@ def test_it_offers_the_chart_only_the_recording_pages_the_user_may_use(
         },
     )
     assert "/records/vitals/" in delete
+
+
+def test_it_keeps_the_vaccination_form_when_the_document_store_is_down(
+    client, ward_nurse, patient_record, monkeypatch
+):
+    def store_down(**kwargs):
+        raise DocumentStoreUnavailable("down")
+
+    monkeypatch.setattr(vaccinations, "vaccination_record", store_down)
+    client.force_login(ward_nurse)
+    response = client.post(
+        reverse("patients:vaccination_add", kwargs={"pk": patient_record.pk}),
+        {
+            "vaccine": "Hep B",
+            "cvx_code": "08",
+            "dose_number": "2",
+            "date": "2024-02-02",
+            "status": "completed",
+        },
+    )
+    assert response.status_code == 503
+    html = response.content.decode()
+    assert "The vaccination was not saved: the document store is unavailable" in html
+    assert 'value="Hep B"' in html
+
+
+def test_it_refuses_in_the_services_what_the_forms_refuse(attending_doctor, patient_record):
+    from django.core.exceptions import ValidationError
+
+    from patients import services
+
+    encounter = _encounter(patient_record)
+    other = personas.patient_chart(first_name="Bob", last_name="Other", mrn="MRN-SVC-0003")
+    with pytest.raises(ValidationError):
+        services.vital_signs_record(
+            encounter=_encounter(other), patient=patient_record, by=attending_doctor, spo2=97
+        )
+    with pytest.raises(ValidationError):
+        services.vital_signs_record(encounter=encounter, by=attending_doctor)
+    with pytest.raises(ValidationError):
+        services.vital_signs_record(encounter=encounter, by=attending_doctor, heart_rate=999)
+    low = services.lab_result_record(
+        encounter=encounter,
+        lab_test=LabTestFactory(),
+        value_numeric=Decimal("40"),
+        by=attending_doctor,
+    )
+    assert low.abnormal_flag == LabResult.Flag.LOW
+    services.encounter_close(encounter=encounter, by=attending_doctor)
+    with pytest.raises(ValidationError, match="already closed"):
+        services.encounter_close(encounter=encounter, by=attending_doctor)

@@ -1042,6 +1042,13 @@ def _login(spec: DemoLogin, **names):
     return user
 
 
+def _existing_provider(model, user):
+    provider = model.all_objects.filter(user=user).first()
+    if provider is not None and provider.is_deleted:
+        provider.restore()
+    return provider
+
+
 def demo_logins_create(*, catalogs: _Catalogs, summary: DemoSummary) -> None:
     """One login per role; the doctor and nurse join care teams, the patient gets a record."""
     specs = {spec.role: spec for spec in DEMO_LOGINS}
@@ -1050,7 +1057,7 @@ def demo_logins_create(*, catalogs: _Catalogs, summary: DemoSummary) -> None:
         _login(specs[role])
 
     doctor_user = _login(specs[Role.DOCTOR])
-    doctor = Doctor.objects.filter(user=doctor_user).first() or Doctor(
+    doctor = _existing_provider(Doctor, doctor_user) or Doctor(
         user=doctor_user,
         first_name=doctor_user.first_name,
         last_name=doctor_user.last_name,
@@ -1063,7 +1070,7 @@ def demo_logins_create(*, catalogs: _Catalogs, summary: DemoSummary) -> None:
     doctor.full_clean()
     doctor.save()
     nurse_user = _login(specs[Role.NURSE])
-    nurse = Nurse.objects.filter(user=nurse_user).first() or Nurse(
+    nurse = _existing_provider(Nurse, nurse_user) or Nurse(
         user=nurse_user,
         first_name=nurse_user.first_name,
         last_name=nurse_user.last_name,

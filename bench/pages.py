@@ -1,0 +1,213 @@
+"""Page benchmark: p50/p95 of the search page, the chart page and a minimal signed-in page.
+
+    .venv/bin/python bench/pages.py [--patients 10000] [--requests 200]
+    DATABASE_URL=mysql://root@127.0.0.1:3306/phms .venv/bin/python bench/pages.py
+
+Seeds a throw-away database (a temp SQLite file, or the MariaDB/MySQL database
+`phms_bench` on the server DATABASE_URL names, dropped and re-created) with the demo
+hospital (`phms.demo.demo_seed`), then times requests through Django's test Client
+(the whole middleware stack, templates, queries; no network). The floor is the home
+page of a front-desk login: session, user, roles, base layout and nothing else.
+Target: chart p50 within 3x the floor p50.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DATABASE = "phms_bench"
+
+
+def _prepare_environment(workdir: Path) -> str:
+    """Point settings at a throw-away database and document store; returns a label."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phms.settings")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abc")
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ["SECURE_COOKIES"] = "false"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["PHMS_VAR_DIR"] = str(workdir)
+    os.environ["DOCUMENT_STORE_DIR"] = str(workdir / "documents")
+    os.environ.pop("MONGO_URL", None)
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("mysql"):
+        parts = urlsplit(url)
+        _recreate_mysql_database(parts)
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
+        return f"MariaDB/MySQL ({parts.hostname}:{parts.port or 3306}/{BENCH_DATABASE})"
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    return "SQLite (temp file)"
+
+
+def _recreate_mysql_database(parts, *, create=True) -> None:
+    import MySQLdb
+
+    connection = MySQLdb.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+    )
+    cursor = connection.cursor()
+    cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+    if create:
+        cursor.execute(f"CREATE DATABASE {BENCH_DATABASE} CHARACTER SET utf8mb4")
+    connection.close()
+
+
+def _seed(patients: int) -> float:
+    from django.core.management import call_command
+
+    from phms.demo import demo_seed
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    demo_seed(patients=patients, seed=1)
+    return time.perf_counter() - started
+
+
+def _personas():
+    """A doctor on the care team of a typical patient, and a front-desk login."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db.models import Count
+
+    from patients.models import CareAssignment, Patient
+    from patients.services import care_assignment_create
+    from phms.roles import Role
+    from providers.models import Doctor
+
+    user_model = get_user_model()
+    doctor_user = user_model.objects.create(username="bench.doctor")
+    doctor_user.groups.add(Group.objects.get(name=Role.DOCTOR))
+    doctor = Doctor.objects.create(user=doctor_user, first_name="Bench", last_name="Doctor")
+    front_desk = user_model.objects.create(username="bench.frontdesk")
+    front_desk.groups.add(Group.objects.get(name=Role.FRONT_DESK))
+    # The patient with the most encounters: the heaviest chart, the honest case.
+    patient = Patient.objects.annotate(visits=Count("encounters")).order_by("-visits", "pk").first()
+    # Also put the doctor on a few hundred charts so the search scope is realistic.
+    encounters = [
+        p.encounters.order_by("-admitted_at").first()
+        for p in Patient.objects.order_by("pk")[:300]
+        if p.encounters.exists()
+    ]
+    for encounter in [patient.encounters.order_by("-admitted_at").first(), *encounters]:
+        care_assignment_create(
+            encounter=encounter, provider=doctor, role=CareAssignment.Role.ATTENDING
+        )
+    return doctor_user, front_desk, patient
+
+
+def _time(client, url, params, count) -> list[float]:
+    for index in range(min(10, count)):  # warm-up: template and query caches, lazy imports
+        assert client.get(url, params(index) if callable(params) else params).status_code == 200
+    timings = []
+    for index in range(count):
+        query = params(index) if callable(params) else params
+        started = time.perf_counter()
+        response = client.get(url, query)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return timings
+
+
+def _profile(client, url) -> None:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    client.get(url)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(r"phms|patients|billing|template/loader", 25)
+    stats.sort_stats("tottime").print_stats(15)
+
+
+def _percentiles(timings: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(timings, n=100, method="inclusive")
+    return statistics.median(timings), cuts[94]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="profile one chart request")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT))
+    with tempfile.TemporaryDirectory(prefix="phms-bench-") as tmp:
+        label = _prepare_environment(Path(tmp))
+        import django
+
+        django.setup()
+        from django.conf import settings
+
+        # The manifest storage needs `collectstatic`; the benchmark measures pages, not assets.
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+        from django.db import connection
+        from django.test import Client
+        from django.urls import reverse
+
+        from patients.models import Encounter, Patient
+
+        seconds = _seed(args.patients)
+        doctor, front_desk, patient = _personas()
+        visits = Encounter.objects.filter(patient=patient).count()
+        print(f"Database: {label}")
+        print(
+            f"Seeded {Patient.objects.count()} patients, {Encounter.objects.count()} encounters "
+            f"in {seconds:.0f} s; chart patient has {visits} encounters"
+        )
+
+        names = ["sm", "jo", "wil", "br", "ma", "ga", "ro", "le", "da", "mi"]
+        doctor_client, desk_client = Client(), Client()
+        doctor_client.force_login(doctor)
+        desk_client.force_login(front_desk)
+        list_url = reverse("patients:list")
+        chart_url = reverse("patients:chart", kwargs={"pk": patient.pk})
+        cases = [
+            ("floor: home (front desk)", desk_client, reverse("home"), {}),
+            ("search, front desk (all)", desk_client, list_url, lambda i: {"q": names[i % 10]}),
+            ("search, doctor (own)", doctor_client, list_url, lambda i: {"q": names[i % 10]}),
+            ("list page 3, sort DOB", desk_client, list_url, {"sort": "date_of_birth", "page": 3}),
+            ("chart (doctor)", doctor_client, chart_url, {}),
+        ]
+        rows = []
+        for name, client, url, params in cases:
+            queries = []
+            with connection.execute_wrapper(
+                lambda run, sql, *rest, seen=queries: seen.append(sql) or run(sql, *rest)
+            ):
+                client.get(url, params(0) if callable(params) else params)
+            p50, p95 = _percentiles(_time(client, url, params, args.requests))
+            rows.append((name, p50, p95, len(queries)))
+        if args.profile:
+            _profile(doctor_client, chart_url)
+
+        floor = rows[0][1]
+        print(f"\n{args.requests} requests each (ms)")
+        print(f"{'page':<28}{'p50':>9}{'p95':>9}{'x floor':>9}{'queries':>9}")
+        for name, p50, p95, queries in rows:
+            print(f"{name:<28}{p50:>9.1f}{p95:>9.1f}{p50 / floor:>9.1f}{queries:>9}")
+        chart_ratio = rows[-1][1] / floor
+        verdict = "met" if chart_ratio <= 3 else "NOT met"
+        print(f"\nTarget chart p50 <= 3x floor: {verdict} ({chart_ratio:.1f}x)")
+        if label.startswith("MariaDB"):
+            connection.close()
+            _recreate_mysql_database(urlsplit(os.environ["DATABASE_URL"]), create=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

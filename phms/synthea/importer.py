@@ -1,11 +1,14 @@
 """Run a whole Synthea export through the mappers, file by file, in batches."""
 
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from tqdm import tqdm
 
-from .mappers import MAPPERS, Context, finalize_bills
+from phms import documents
+
+from .mappers import MAPPERS, Context, charge_units_and_price, line_amount, procedure_price
 from .reader import ExportError, RowError, check_export, count_rows, iter_rows, parse_datetime
 from .summary import FileStats
 
@@ -26,6 +29,26 @@ def _dose_dates(path: Path) -> dict:
     return doses
 
 
+def _bill_totals(path: Path, *, claims: bool) -> dict:
+    """Sum each bill's lines first, so a bill is written once with its final amounts."""
+    totals: dict = {}
+    for _, row in iter_rows(path):
+        if isinstance(row, RowError):
+            continue
+        try:
+            if claims:
+                if row.get("TYPE") != "CHARGE":
+                    continue
+                key, amount = row.get("CLAIMID", ""), line_amount(*charge_units_and_price(row))
+            else:
+                parse_datetime(row, "START" if "START" in row else "DATE")
+                key, amount = row.get("ENCOUNTER", ""), procedure_price(row)
+        except RowError:
+            continue
+        totals[key] = totals.get(key, Decimal("0.00")) + amount
+    return totals
+
+
 def import_export(directory, *, batch_size=1000, progress=False, report=None) -> list[FileStats]:
     """Import every known file of `directory`; `report(text)` receives one line per rejected row.
 
@@ -34,7 +57,13 @@ def import_export(directory, *, batch_size=1000, progress=False, report=None) ->
     directory = Path(directory)
     report = report or (lambda text: None)
     headers = check_export(directory, [mapper.spec for mapper in MAPPERS])
+    # Notes and vaccinations are looked up by external id: without the indexes that is a scan.
+    documents.ensure_indexes()
     ctx = Context(has_claims="claims.csv" in headers and "claims_transactions.csv" in headers)
+    if ctx.has_claims:
+        ctx.bill_totals = _bill_totals(directory / "claims_transactions.csv", claims=True)
+    elif "procedures.csv" in headers:
+        ctx.bill_totals = _bill_totals(directory / "procedures.csv", claims=False)
     if "immunizations.csv" in headers:
         ctx.dose_numbers = _dose_dates(directory / "immunizations.csv")
     all_stats = []
@@ -82,6 +111,4 @@ def import_export(directory, *, batch_size=1000, progress=False, report=None) ->
         bar.update(bar.total - bar.n)
         bar.close()
         stats.finish()
-    if ctx.claims or ctx.encounter_bills:
-        finalize_bills(ctx, batch_size)
     return all_stats

@@ -108,7 +108,9 @@ class Context:
     providers: dict = field(default_factory=dict)  # id -> (pk, is_nurse)
     patients: dict = field(default_factory=dict)
     encounters: dict = field(default_factory=dict)  # id -> (pk, patient pk, provider pk, payer pk)
-    claims: dict = field(default_factory=dict)  # id -> (bill pk, outstanding, has status)
+    claims: dict = field(default_factory=dict)  # claim id -> bill pk
+    # claim id (or encounter id, without claims files) -> sum of its bill lines
+    bill_totals: dict = field(default_factory=dict)
     encounter_bills: dict = field(default_factory=dict)  # encounter id -> bill pk (no claims files)
     specialties: dict = field(default_factory=dict)
     conditions: dict = field(default_factory=dict)
@@ -888,11 +890,37 @@ class ImmunizationsMapper(Mapper):
                 self.stats.created += 1
 
 
+ZERO = Decimal("0.00")
+BILL_FIELDS = [
+    "encounter_id",
+    "patient_id",
+    "payer_id",
+    "issued_on",
+    "status",
+    "total_amount",
+    "sanctioned_amount",
+    "paid_amount",
+]
+
+
+def bill_amounts(total: Decimal, outstanding: Decimal, *, has_status=True) -> dict:
+    """Paid = total - outstanding; the status follows (docs/synthea-import.md)."""
+    paid = min(max(total - outstanding, ZERO), total)
+    if not has_status:
+        status = Bill.Status.DRAFT
+    elif outstanding <= 0:
+        status = Bill.Status.PAID
+    elif paid > 0:
+        status = Bill.Status.PARTIALLY_PAID
+    else:
+        status = Bill.Status.SUBMITTED
+    return {"status": status, "total_amount": total, "sanctioned_amount": paid, "paid_amount": paid}
+
+
 class ClaimsMapper(Mapper):
     spec = FileSpec("claims.csv", ("Id", "PATIENTID", "APPOINTMENTID", "SERVICEDATE"))
     model = Bill
-    # Amounts and status are derived from the transactions afterwards (see finalize_bills).
-    fields = ["encounter_id", "patient_id", "payer_id", "issued_on"]
+    fields = BILL_FIELDS
 
     def map_row(self, row):
         patient = _lookup(self.ctx.patients, row, "PATIENTID", "patient")
@@ -905,27 +933,25 @@ class ClaimsMapper(Mapper):
             raise RowError(f"unknown payer {payer_id!r}")
         outstanding = sum(
             (
-                parse_decimal(row, c, default=Decimal("0.00"))
+                parse_decimal(row, c, default=ZERO)
                 for c in ("OUTSTANDING1", "OUTSTANDING2", "OUTSTANDINGP")
             ),
-            Decimal("0.00"),
+            ZERO,
         )
         has_status = any(_text(row, c) for c in ("STATUS1", "STATUS2", "STATUSP"))
-        bill = build(
+        total = self.ctx.bill_totals.get(_text(row, "Id"), ZERO)
+        return build(
             Bill,
             external_id=_text(row, "Id"),
             encounter_id=encounter[0],
             patient_id=patient,
             payer_id=payer,
             issued_on=parse_date(row, "SERVICEDATE"),
-            status=Bill.Status.DRAFT,
+            **bill_amounts(total, outstanding, has_status=has_status),
         )
-        return bill, outstanding, has_status
 
     def write(self, records):
-        pks = upsert(Bill, [r[0] for r in records], self.fields, self.stats)
-        for bill, outstanding, has_status in records:
-            self.ctx.claims[bill.external_id] = (pks[bill.external_id], outstanding, has_status)
+        self.ctx.claims.update(upsert(Bill, records, self.fields, self.stats))
 
 
 def _bill_line(external_id, bill_pk, code, description, quantity, unit_price):
@@ -959,23 +985,36 @@ def _write_lines(ctx, stats, lines):
     upsert(BillLine, lines, LINE_FIELDS, stats)
 
 
+def charge_units_and_price(row) -> tuple[Decimal, Decimal]:
+    units = parse_decimal(row, "UNITS", default=Decimal("1.00"))
+    if units <= 0:
+        units = Decimal("1.00")
+    amount = parse_decimal(row, "AMOUNT", default=ZERO)
+    unit_price = parse_decimal(row, "UNITAMOUNT") or (amount / units).quantize(Decimal("0.01"))
+    if unit_price < 0:
+        raise RowError(f"negative UNITAMOUNT {unit_price}")
+    return units, unit_price
+
+
+def procedure_price(row) -> Decimal:
+    return max(parse_decimal(row, "BASE_COST", default=ZERO), ZERO)
+
+
+def line_amount(units: Decimal, unit_price: Decimal) -> Decimal:
+    return (units * unit_price).quantize(Decimal("0.01"))
+
+
 class ClaimsTransactionsMapper(Mapper):
     spec = FileSpec("claims_transactions.csv", ("ID", "CLAIMID", "TYPE", "AMOUNT"))
 
     def map_row(self, row):
         if _text(row, "TYPE") != "CHARGE":
             return None  # payments and transfers are summed up in the claim's outstanding amounts
-        claim = _lookup(self.ctx.claims, row, "CLAIMID", "claim")
-        units = parse_decimal(row, "UNITS", default=Decimal("1.00"))
-        if units <= 0:
-            units = Decimal("1.00")
-        amount = parse_decimal(row, "AMOUNT", default=Decimal("0.00"))
-        unit_price = parse_decimal(row, "UNITAMOUNT") or (amount / units).quantize(Decimal("0.01"))
-        if unit_price < 0:
-            raise RowError(f"negative UNITAMOUNT {unit_price}")
+        bill = _lookup(self.ctx.claims, row, "CLAIMID", "claim")
+        units, unit_price = charge_units_and_price(row)
         return _bill_line(
             _text(row, "ID"),
-            claim[0],
+            bill,
             _text(row, "PROCEDURECODE"),
             _text(row, "NOTES"),
             units,
@@ -997,7 +1036,7 @@ class ProceduresMapper(Mapper):
         _, encounter = _patient_and_encounter(self.ctx, row)
         column = "START" if "START" in row else "DATE"
         performed = parse_datetime(row, column)
-        price = max(parse_decimal(row, "BASE_COST", default=Decimal("0.00")), Decimal("0.00"))
+        price = procedure_price(row)
         external_id = stable_key(*(_text(row, c) for c in ("PATIENT", "ENCOUNTER", "CODE", column)))
         return (
             _text(row, "ENCOUNTER"),
@@ -1030,6 +1069,7 @@ class ProceduresMapper(Mapper):
         bills = {}
         for encounter_id, encounter, performed, _ in records:
             if encounter_id not in self.ctx.encounter_bills:
+                total = self.ctx.bill_totals.get(encounter_id, ZERO)
                 bills[encounter_id] = build(
                     Bill,
                     external_id=f"encounter:{encounter_id}",
@@ -1037,13 +1077,12 @@ class ProceduresMapper(Mapper):
                     patient_id=encounter[1],
                     payer_id=encounter[3],
                     issued_on=performed.date(),
-                    status=Bill.Status.DRAFT,
+                    **bill_amounts(total, total),  # nothing is known to be paid without claims
                 )
         if bills:
             bill_stats = type(self.stats)("bills")
-            pks = upsert(
-                Bill, list(bills.values()), ["encounter_id", "patient_id", "payer_id"], bill_stats
-            )
+            fields = [f for f in BILL_FIELDS if f != "issued_on"]
+            pks = upsert(Bill, list(bills.values()), fields, bill_stats)
             for encounter_id, bill in bills.items():
                 self.ctx.encounter_bills[encounter_id] = pks[bill.external_id]
         lines = []
@@ -1051,52 +1090,6 @@ class ProceduresMapper(Mapper):
             line.bill_id = self.ctx.encounter_bills[encounter_id]
             lines.append(line)
         _write_lines(self.ctx, self.stats, lines)
-
-
-def finalize_bills(ctx: Context, batch_size: int) -> None:
-    """Totals from the lines, paid = total - outstanding, status from both (see the docs)."""
-    targets = {pk: (outstanding, has_status) for pk, outstanding, has_status in ctx.claims.values()}
-    for pk in ctx.encounter_bills.values():
-        targets[pk] = (None, True)
-    pks = list(targets)
-    for start in range(0, len(pks), batch_size):
-        chunk = pks[start : start + batch_size]
-        totals = dict.fromkeys(chunk, Decimal("0.00"))
-        for bill_id, quantity, unit_price in BillLine._base_manager.filter(
-            bill_id__in=chunk
-        ).values_list("bill_id", "quantity", "unit_price"):
-            totals[bill_id] += (quantity * unit_price).quantize(Decimal("0.01"))
-        changed = []
-        with transaction.atomic():
-            for bill in Bill._base_manager.filter(pk__in=chunk):
-                outstanding, has_status = targets[bill.pk]
-                total = totals[bill.pk]
-                if outstanding is None:
-                    outstanding = total
-                paid = min(max(total - outstanding, Decimal("0.00")), total)
-                if not has_status:
-                    status = Bill.Status.DRAFT
-                elif outstanding <= 0:
-                    status = Bill.Status.PAID
-                elif paid > 0:
-                    status = Bill.Status.PARTIALLY_PAID
-                else:
-                    status = Bill.Status.SUBMITTED
-                new = {
-                    "total_amount": total,
-                    "paid_amount": paid,
-                    "sanctioned_amount": paid,
-                    "status": status,
-                }
-                if any(getattr(bill, f) != v for f, v in new.items()):
-                    for f, v in new.items():
-                        setattr(bill, f, v)
-                    changed.append(bill)
-            if changed:
-                Bill._base_manager.bulk_update(
-                    changed, ["total_amount", "paid_amount", "sanctioned_amount", "status"]
-                )
-                record_history(Bill, changed, update=True)
 
 
 MAPPERS = [

@@ -292,6 +292,7 @@ class DiagnosisForm(EncounterRecordForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["onset_date"].initial = timezone.localdate
         chosen = Condition.objects.filter(pk=self._chosen_condition_id()).first()
         self.fields["condition"].widget.choices = [("", "Search above, then choose")] + (
             [(chosen.pk, str(chosen))] if chosen else []
@@ -360,6 +361,7 @@ class LabResultForm(EncounterRecordForm):
 
 class PrescriptionForm(EncounterRecordForm):
     medication = forms.ModelChoiceField(queryset=Medication.objects.all())
+    start_date = forms.DateField(initial=timezone.localdate, widget=DateInput())
 
     class Meta:
         model = Prescription

@@ -536,6 +536,7 @@ def test_it_offers_the_chart_only_the_recording_pages_the_user_may_use(
         },
     )
     assert "/records/vitals/" in delete
+    assert "Needs" not in delete  # the template's comment stays a comment
 
 
 def test_it_keeps_the_vaccination_form_when_the_document_store_is_down(

@@ -18,7 +18,6 @@ def test_it_lets_a_doctor_search_open_a_chart_and_record_vitals_a_diagnosis_and_
     page, care_team
 ):
     ConditionFactory(code="J45", name="Asthma")
-    patient = care_team["patient"]
     sign_in(page, "dr.house")
     page.shot("signed-in")
 
@@ -31,7 +30,7 @@ def test_it_lets_a_doctor_search_open_a_chart_and_record_vitals_a_diagnosis_and_
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Lovelace")
     page.shot("chart")
 
-    page.goto(f"/patients/{patient.pk}/vitals/add/")
+    page.get_by_role("link", name="Record vitals").click()
     page.get_by_label("Heart rate").fill("97")
     page.get_by_label("Systolic BP").fill("131")
     page.get_by_label("Diastolic BP").fill("84")
@@ -41,7 +40,7 @@ def test_it_lets_a_doctor_search_open_a_chart_and_record_vitals_a_diagnosis_and_
     expect(page.get_by_test_id("section-encounters")).to_contain_text("131/84")
     page.shot("vitals-on-chart")
 
-    page.goto(f"/patients/{patient.pk}/diagnoses/add/")
+    page.get_by_role("link", name="Record diagnosis").click()
     page.get_by_label("Search conditions").fill("asth")
     condition = page.get_by_role("combobox", name=re.compile("^Condition"))
     expect(condition.locator("option", has_text="Asthma (ICD-10 J45)")).to_have_count(1)
@@ -53,7 +52,7 @@ def test_it_lets_a_doctor_search_open_a_chart_and_record_vitals_a_diagnosis_and_
     expect(page.get_by_test_id("section-encounters")).to_contain_text("Asthma")
     page.shot("diagnosis-on-chart")
 
-    page.goto(f"/patients/{patient.pk}/notes/add/")
+    page.get_by_role("link", name="Write note").click()
     page.get_by_label("Text").fill("Wheezing improved after salbutamol.")
     page.get_by_role("button", name="Save note").click()
     expect(page.get_by_text("The note is saved.")).to_be_visible()
@@ -64,7 +63,9 @@ def test_it_lets_a_doctor_search_open_a_chart_and_record_vitals_a_diagnosis_and_
 def test_it_lets_a_nurse_record_vitals_after_fixing_an_implausible_value(page, care_team):
     patient = care_team["patient"]
     sign_in(page, "nurse.joy")
-    page.goto(f"/patients/{patient.pk}/vitals/add/")
+    page.goto(f"/patients/{patient.pk}/")
+    expect(page.get_by_role("link", name="Record diagnosis")).to_have_count(0)
+    page.get_by_role("link", name="Record vitals").click()
     page.get_by_label("Heart rate").fill("400")
     page.get_by_label("SpO₂").fill("96")
     page.get_by_role("button", name="Save").click()
@@ -105,6 +106,7 @@ def test_it_lets_the_front_desk_register_a_patient_but_not_open_clinical_section
     expect(page.get_by_text(re.compile(r"Grace Hopper is registered as MRN"))).to_be_visible()
     expect(page.get_by_test_id("ssn")).to_have_text("***-**-6789")
     expect(page.get_by_test_id("clinical-hidden")).to_be_visible()
+    expect(page.get_by_role("link", name="Record vitals")).to_have_count(0)
     page.shot("registered-chart")
 
     chart_path = re.search(r"/patients/\d+/", page.url).group(0)

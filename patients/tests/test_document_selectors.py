@@ -19,7 +19,7 @@ from patients.vaccinations import (
 )
 from phms import documents
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.documents, pytest.mark.django_db]
 
 
 def make_patient(mrn, *, sex="F", state="", **fields) -> Patient:

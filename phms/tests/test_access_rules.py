@@ -369,3 +369,17 @@ def test_it_logs_403_refusals_to_signed_in_users(client, patient_record, patient
     with caplog.at_level(logging.WARNING, logger="phms.security"):
         assert client.get(url).status_code == 403
     assert any(r.name == "phms.security" and "status=403" in r.getMessage() for r in caplog.records)
+
+
+def test_it_records_a_review_note_from_the_admin_change_page(
+    client, patient_record, doctor_elsewhere, administrator
+):
+    access = break_glass_open(user=doctor_elsewhere, patient=patient_record, reason=REASON)
+    client.force_login(administrator)
+    url = reverse("admin:phms_breakglassaccess_change", args=[access.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"review_note": "Confirmed with the ED rota"})
+    assert response.status_code == 302
+    access.refresh_from_db()
+    assert (access.reviewed_by, access.review_note) == (administrator, "Confirmed with the ED rota")
+    assert client.get(reverse("admin:phms_accesslog_add")).status_code == 403

@@ -40,6 +40,8 @@ def get_patient_for_user(user, pk) -> Patient:
     except (Patient.DoesNotExist, ValueError, TypeError, OverflowError):
         if getattr(user, "is_authenticated", False):
             security_log.warning("refused: user=%s patient=%r status=404", user.pk, str(pk)[:40])
+            # handler404 then does not log the same refusal a second time.
+            user.phms_refusal_logged = True
         raise Http404("No such patient") from None
 
 

@@ -40,10 +40,7 @@ def break_glass(request, patient_pk):
     # patient outside the user's scope, and it only opens a logged, reviewed access.
     patient = Patient.objects.filter(pk=patient_pk).first()
     if patient is None:
-        security_log.warning(
-            "refused: user=%s break-glass patient=%s status=404", request.user.pk, patient_pk
-        )
-        raise Http404("No such patient")
+        raise Http404("No such patient")  # handler404 logs the refusal
     if Patient.objects.visible_to(request.user).filter(pk=patient.pk).exists():
         return redirect(reverse("patients:chart", args=[patient.pk]))
     form = BreakGlassForm(request.POST or None)
@@ -96,7 +93,8 @@ def locked_out(request, response=None, credentials=None):
 def page_not_found(request, exception=None):
     """handler404: a record you may not see does not exist for you; the refusal is logged."""
     user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
+    already_logged = getattr(user, "phms_refusal_logged", False)
+    if user is not None and user.is_authenticated and not already_logged:
         security_log.warning(
             "refused: user=%s %s %s status=404", user.pk, request.method, request.path[:200]
         )

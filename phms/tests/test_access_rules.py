@@ -357,10 +357,35 @@ def test_it_locks_an_account_after_repeated_failures(client, settings, attending
     assert b"Try again in 15 minutes" in locked.content
 
 
-def test_it_expires_idle_sessions_and_hashes_with_argon2(settings):
-    assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
-    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+def test_it_hashes_passwords_with_argon2(attending_doctor):
+    attending_doctor.set_password("correct-horse-battery")
+    assert attending_doctor.password.startswith("argon2")
+
+
+def test_it_ends_idle_sessions_and_renews_active_ones(client, settings, attending_doctor):
+    from django.contrib.sessions.models import Session
+
+    assert settings.SESSION_COOKIE_AGE == settings.SESSION_IDLE_TIMEOUT_MINUTES * 60 == 15 * 60
+    client.force_login(attending_doctor)
+    session = Session.objects.get()
+    Session.objects.update(expire_date=timezone.now() + timedelta(seconds=30))
+    assert client.get(reverse("home")).status_code == 200
+    renewed = Session.objects.get(pk=session.pk).expire_date
+    assert renewed > timezone.now() + timedelta(minutes=14)
+
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_it_logs_a_patient_404_once(client, patient_record, outsider, caplog):
+    client.force_login(outsider)
+    with caplog.at_level(logging.WARNING, logger="phms.security"):
+        assert client.get(reverse("patients:chart", args=[patient_record.pk])).status_code == 404
+    refusals = [r for r in caplog.records if r.name == "phms.security"]
+    assert len(refusals) == 1
+    assert f"patient='{patient_record.pk}'" in refusals[0].getMessage()
 
 
 def test_it_logs_403_refusals_to_signed_in_users(client, patient_record, patient_user, caplog):

@@ -988,8 +988,12 @@ def _preparer(field):
     return _as_is
 
 
+@transaction.atomic
 def demo_seed(*, patients: int, seed: int, as_of: date | None = None, progress=None) -> DemoSummary:
-    """Build the demo hospital with `patients` patients; refuses a database that has patients."""
+    """Build the demo hospital with `patients` patients; refuses a database that has patients.
+
+    One transaction: a failure part-way leaves the database as empty as it was.
+    """
     if patients < 1:
         raise ValueError("the demo needs at least one patient")
     if Patient.all_objects.exists():

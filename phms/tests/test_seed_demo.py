@@ -175,3 +175,14 @@ def test_it_rejects_bad_options_clearly(db, option, value, message):
     with pytest.raises(CommandError, match=message):
         call_command("seed_demo", option, value, stdout=StringIO())
     assert not Patient.objects.exists()
+
+
+def test_it_leaves_the_database_empty_when_seeding_fails(db, monkeypatch):
+    def fail(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("phms.demo.demo_logins_create", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        seed()
+    assert not Patient.all_objects.exists()
+    assert not Encounter.history.exists()

@@ -820,9 +820,14 @@ class CareplansMapper(Mapper):
             for p in Patient._base_manager.filter(pk__in={r["patient_id"] for _, r in items})
         }
         stored = documents.collection(documents.NOTES)
+        with documents.store_errors():
+            known = {
+                note["external_id"]
+                for note in stored.find(
+                    {"external_id": {"$in": [r["external_id"] for _, r in items]}}
+                )
+            }
         for _, record in items:
-            with documents.store_errors():
-                known = stored.find_one({"external_id": record["external_id"]}) is not None
             encounter = None
             if record["encounter"] is not None:
                 encounter = Encounter(pk=record["encounter"], patient_id=record["patient_id"])
@@ -836,7 +841,7 @@ class CareplansMapper(Mapper):
                 created_at=record["created_at"],
                 external_id=record["external_id"],
             )
-            if known:
+            if record["external_id"] in known:
                 self.stats.unchanged += 1
             else:
                 self.stats.created += 1

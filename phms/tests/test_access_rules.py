@@ -13,7 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.access import bills_visible_to
-from patients.access import encounters_visible_to, get_patient_for_user
+from patients.access import (
+    clinical_patients_visible_to,
+    encounters_visible_to,
+    get_patient_for_user,
+)
 from patients.models import Patient
 from patients.services import care_assignment_end
 from phms import permissions
@@ -140,6 +144,16 @@ def test_it_scopes_encounters_and_bills(
     assert encounters_visible_to(billing_clerk).count() == 2
     assert not bills_visible_to(front_desk).exists()
     assert not encounters_visible_to(front_desk).exists()
+
+
+def test_it_keeps_notes_and_other_clinical_lists_from_billing_and_front_desk(
+    patient_record, attending_doctor, billing_clerk, front_desk, patient_user, administrator
+):
+    assert list(clinical_patients_visible_to(attending_doctor)) == [patient_record]
+    assert list(clinical_patients_visible_to(patient_user)) == [patient_record]
+    assert clinical_patients_visible_to(administrator).count() == 1
+    assert not clinical_patients_visible_to(billing_clerk).exists()
+    assert not clinical_patients_visible_to(front_desk).exists()
 
 
 # Break-the-glass --------------------------------------------------------------------------

@@ -323,3 +323,16 @@ def test_it_imports_a_2x_shaped_export_and_a_newer_one(tmp_path):
     for bill in Bill.objects.all():
         assert bill.total_amount == sum(line.amount for line in bill.lines.all())
         assert bill.status == Bill.Status.SUBMITTED
+
+
+def test_it_gives_the_same_records_with_tiny_batches_that_split_vital_sign_groups(tmp_path):
+    export = one_patient_copy(tmp_path)
+
+    _, report = run_import(export, "--batch-size", "3")
+
+    assert report == []
+    for model, count in expected_counts(export).items():
+        assert model._base_manager.count() == count, model.__name__
+    output, _ = run_import(export, "--batch-size", "3")
+    total = output.splitlines()[-1].split()
+    assert total[2:4] == ["0", "0"]

@@ -57,7 +57,10 @@ def _recreate_mysql_database(parts, *, create=True) -> None:
     cursor = connection.cursor()
     cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
     if create:
-        cursor.execute(f"CREATE DATABASE {BENCH_DATABASE} CHARACTER SET utf8mb4")
+        # The collation settings.py gives the connection; a mismatch breaks guardian's casts.
+        cursor.execute(
+            f"CREATE DATABASE {BENCH_DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        )
     connection.close()
 
 

@@ -65,11 +65,18 @@ def male_patients_with_covid19_or_influenza_vaccination() -> QuerySet:
 def patients_with_pain_symptoms(query: str = "pain", *, mode=SearchMode.KEYWORD) -> QuerySet:
     """Patients whose notes or recorded symptoms match, case-insensitively."""
     regex = search_regex(query, mode=mode)
-    with documents.store_errors():
-        cursor = documents.collection(documents.NOTES).find(
-            {"text": {"$regex": regex, "$options": "i"}}, {"patient_id": 1}
-        )
-        note_patient_ids = {document["patient_id"] for document in cursor}
+    note_patient_ids = documents.embedded_matching_patients(
+        documents.NOTES,
+        field="text",
+        pattern=regex,
+        literal=query.strip() if mode == SearchMode.KEYWORD else None,
+    )
+    if note_patient_ids is None:
+        with documents.store_errors():
+            cursor = documents.collection(documents.NOTES).find(
+                {"text": {"$regex": regex, "$options": "i"}}, {"patient_id": 1}
+            )
+            note_patient_ids = {document["patient_id"] for document in cursor}
     if mode == SearchMode.KEYWORD:
         symptom_match = Q(description__icontains=query.strip())
     else:

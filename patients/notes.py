@@ -199,8 +199,9 @@ def _embedded_search(notes, regex, query, mode, limit) -> list[dict] | None:
         return None
     if not object_ids:
         return []
+    # One primary-key read each: the embedded store answers "$in" on _id with a full scan.
     with documents.store_errors():
-        found = [_note_out(document) for document in notes.find({"_id": {"$in": object_ids}})]
+        found = [_note_out(notes.find_one({"_id": object_id})) for object_id in object_ids]
     found.sort(key=_note_order, reverse=True)
     return found
 

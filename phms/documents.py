@@ -169,9 +169,7 @@ def embedded_search(
     if not path.exists():
         return []
     regex = re.compile(pattern, re.IGNORECASE)
-    like = None
-    if literal and _LIKE_SAFE.fullmatch(literal) and '"' not in literal and "\\" not in literal:
-        like = "%" + re.sub(r"([%_\\])", r"\\\1", literal) + "%"
+    like = _like_prefilter(literal)
     columns = (
         f"json_extract(data, '$._id.value'), json_extract(data, '$.patient_id'), "
         f"json_extract(data, '$.{field}'), json_extract(data, '$.\"{order_field}\"')"
@@ -221,3 +219,43 @@ def _collect(rows, regex, keep_patient, limit, max_rows):
         if max_rows is not None and examined >= max_rows:
             return found, False
     return found, True
+
+
+def embedded_matching_patients(
+    collection_name: str, *, field: str, pattern: str, literal: str | None
+) -> set[int] | None:
+    """The `patient_id`s of documents whose `field` matches `pattern` (case-insensitive).
+
+    One scan of the embedded SQLite table; None when the layout is not recognised.
+    """
+    if not is_embedded() or not re.fullmatch(r"\w+", collection_name + field):
+        return None
+    path = settings.DOCUMENT_STORE_DIR / f"{settings.MONGO_DB_NAME}.sqlite"
+    if not path.exists():
+        return set()
+    regex = re.compile(pattern, re.IGNORECASE)
+    like = _like_prefilter(literal)
+    where = "data LIKE ? ESCAPE '\\'" if like else "1"
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            if collection_name not in names:
+                return set() if "__tinymongo_indexes" in names else None
+            # Names are checked as \w+ above; values travel as parameters.
+            columns = f"json_extract(data, '$.patient_id'), json_extract(data, '$.{field}')"
+            query = f'SELECT {columns} FROM "{collection_name}" WHERE {where}'  # noqa: S608
+            rows = db.execute(query, (like,) if like else ())
+            return {
+                patient_id
+                for patient_id, text in rows
+                if isinstance(text, str) and regex.search(text)
+            }
+    except sqlite3.Error as error:
+        raise DocumentStoreUnavailable(str(error)) from error
+
+
+def _like_prefilter(literal: str | None) -> str | None:
+    """A LIKE pattern for a keyword that appears verbatim in the stored JSON, else None."""
+    if literal and _LIKE_SAFE.fullmatch(literal) and '"' not in literal and "\\" not in literal:
+        return "%" + re.sub(r"([%_\\])", r"\\\1", literal) + "%"
+    return None

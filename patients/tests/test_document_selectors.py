@@ -226,3 +226,20 @@ def test_it_searches_the_embedded_store_like_the_ordinary_query(settings, monkey
     assert [n["text"] for n in notes_search("pain", limit=10)] == [
         "Café naïve PAIN", "pain_score 7", "Café naïve PAIN", "pain_score 7",
     ]
+
+
+def test_it_finds_pain_patients_in_the_embedded_store_like_the_ordinary_query(monkeypatch):
+    hurting, quoting, fine = make_patient("P1"), make_patient("P2"), make_patient("P3")
+    note_create(patient=hurting, author=None, kind=NoteKind.OTHER, text="Dull PAIN, 50% better")
+    note_create(patient=quoting, author=None, kind=NoteKind.OTHER, text='Said "pain" jokingly')
+    note_create(patient=fine, author=None, kind=NoteKind.OTHER, text="Painless day? no: fine")
+    for query, mode in [("pain", "keyword"), ('"pain"', "keyword"), ("50%", "keyword"),
+                        (r"\bpain\b", "pattern")]:
+        direct = pks(selectors.patients_with_pain_symptoms(query, mode=mode))
+        with monkeypatch.context() as patched:
+            patched.setattr(documents, "embedded_matching_patients", lambda *a, **k: None)
+            ordinary = pks(selectors.patients_with_pain_symptoms(query, mode=mode))
+        assert direct == ordinary, query
+    assert pks(selectors.patients_with_pain_symptoms(r"\bpain\b", mode="pattern")) == {
+        hurting.pk, quoting.pk,
+    }

@@ -1,0 +1,153 @@
+"""Benchmark the document API on the embedded store.
+
+10,000 patients x 10 notes + 5 vaccination events each, written straight into a
+throw-away store (and a throw-away SQLite database holding only the patient rows the
+soft-delete filter needs). Prints p50/p95 of the per-patient reads and of keyword
+searches across all notes. Run: .venv/bin/python bench/documents.py
+"""
+
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+PATIENTS = 10_000
+NOTES_PER_PATIENT = 10
+VACCINATIONS_PER_PATIENT = 5
+READ_SAMPLES = 200
+SEARCH_SAMPLES = 10
+TARGET_READ_P95_MS = 20
+TARGET_SEARCH_MS = 1000
+
+WORDS = [
+    "patient", "reports", "mild", "headache", "fever", "resolved", "ambulating", "tolerating",
+    "diet", "blood", "pressure", "stable", "wound", "clean", "dry", "intact", "plan", "continue",
+    "current", "medication", "follow", "weeks", "denies", "chest", "pain", "shortness", "breath",
+    "nausea",
+]
+VACCINES = [("Influenza, seasonal", "140"), ("COVID-19 mRNA", "208"), ("Td (adult)", "113"),
+            ("Hep B, adult", "43"), ("Pneumococcal conjugate PCV 13", "133")]
+
+
+def configure(workdir: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="phms.settings",
+        DATABASE_URL=f"sqlite:///{workdir / 'bench.sqlite3'}",
+        DOCUMENT_STORE_DIR=str(workdir / "documents"),
+        MONGO_URL="",
+    )
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
+    import django
+
+    django.setup()
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def seed(rng: random.Random) -> list[int]:
+    from django.core.management import call_command
+
+    from patients.models import Patient
+    from phms import documents
+
+    call_command("migrate", verbosity=0)
+    Patient.objects.bulk_create(
+        Patient(mrn=f"B{n:06d}", first_name="Bench", last_name=f"P{n}", sex="MF"[n % 2],
+                date_of_birth=date(1950 + n % 60, 1 + n % 12, 1 + n % 28))
+        for n in range(PATIENTS)
+    )
+    patient_ids = list(Patient.objects.values_list("pk", flat=True))
+    documents.ensure_indexes()
+    base = datetime(2020, 1, 1, tzinfo=UTC)
+    notes = documents.collection(documents.NOTES)
+
+    def note(patient_id, text, created_at):
+        return {"patient_id": patient_id, "encounter_id": None, "author_id": None,
+                "author_name": "Bench", "kind": "progress", "text": text, "original_text": text,
+                "tags": [], "amendments": [], "created_at": created_at}
+
+    batch = []
+    for patient_id in patient_ids:
+        for n in range(NOTES_PER_PATIENT):
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 80)))
+            when = base + timedelta(days=n * 30, minutes=rng.randint(0, 10_000))
+            batch.append(note(patient_id, text, when))
+        if len(batch) >= 10_000:
+            notes.insert_many(batch)
+            batch = []
+    if batch:
+        notes.insert_many(batch)
+    # A handful of notes carry a rare word, so one search has to scan everything.
+    notes.insert_many([note(patient_id, "Zoster vaccine discussed; patient declined", base)
+                       for patient_id in rng.sample(patient_ids, 5)])
+    vaccinations = documents.collection(documents.VACCINATIONS)
+    vaccinations.insert_many([
+        {"patient_id": patient_id, "version": 1, "events": [
+            {"id": f"{patient_id}-{n}", "vaccine": name, "cvx_code": cvx, "dose_number": 1,
+             "date": (date(2015, 1, 1) + timedelta(days=400 * n)).isoformat(), "lot": "L",
+             "site": "", "status": "completed", "administered_by": "", "corrections": [],
+             "recorded_at": base, "deleted_at": None}
+            for n, (name, cvx) in enumerate(VACCINES[:VACCINATIONS_PER_PATIENT])
+        ]}
+        for patient_id in patient_ids
+    ])
+    return patient_ids
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="phms-bench-") as workdir:
+        configure(Path(workdir))
+        from patients.notes import notes_for_patient, notes_search
+        from patients.vaccinations import vaccinations_for_patient
+
+        rng = random.Random(1)
+        started = time.perf_counter()
+        patient_ids = seed(rng)
+        print(f"seeded {len(patient_ids):,} patients, {len(patient_ids) * NOTES_PER_PATIENT:,} "
+              f"notes, {len(patient_ids) * VACCINATIONS_PER_PATIENT:,} vaccination events "
+              f"in {time.perf_counter() - started:.1f}s (embedded store)")
+
+        sample = rng.sample(patient_ids, READ_SAMPLES)
+        assert len(notes_for_patient(sample[0])) == NOTES_PER_PATIENT
+        assert len(vaccinations_for_patient(sample[0])) == VACCINATIONS_PER_PATIENT
+        results = {
+            "notes for one patient": [timed(lambda p=p: notes_for_patient(p)) for p in sample],
+            "vaccinations for one patient": [
+                timed(lambda p=p: vaccinations_for_patient(p)) for p in sample
+            ],
+            "keyword search, common word (100 newest)": [
+                timed(lambda w=w: notes_search(w)) for w in rng.sample(WORDS, SEARCH_SAMPLES)
+            ],
+            "keyword search, rare word (scans all)": [
+                timed(lambda: notes_search("zoster")) for _ in range(SEARCH_SAMPLES)
+            ],
+        }
+        assert len(notes_search("zoster")) == 5
+        failed = False
+        print(f"{'operation':45} {'n':>4} {'p50 ms':>9} {'p95 ms':>9}  target")
+        for name, samples in results.items():
+            p50, p95 = percentile(samples, 0.5), percentile(samples, 0.95)
+            target = TARGET_SEARCH_MS if "search" in name else TARGET_READ_P95_MS
+            verdict = "ok" if p95 < target else "MISSED"
+            failed |= verdict != "ok"
+            print(f"{name:45} {len(samples):4} {p50:9.1f} {p95:9.1f}  p95 < {target} ms {verdict}")
+        print(f"total {time.perf_counter() - started:.1f}s")
+        return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -115,6 +115,14 @@ def test_it_builds_a_coherent_population(demo):
     # Each seeded row has its "created" history record.
     assert Patient.history.filter(history_type="+").count() == PATIENTS
     assert Encounter.history.count() == Encounter.objects.count()
+    bill = Bill.objects.order_by("pk").last()
+    created = bill.history.get()
+    assert (created.history_type, created.total_amount, created.status) == (
+        "+",
+        bill.total_amount,
+        bill.status,
+    )
+    assert created.instance.encounter == bill.encounter
 
 
 def test_it_writes_rows_that_pass_model_validation(demo):

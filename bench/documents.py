@@ -111,6 +111,7 @@ def seed(rng: random.Random) -> list[int]:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="phms-bench-") as workdir:
         configure(Path(workdir))
+        from patients.document_selectors import patients_with_pain_symptoms
         from patients.notes import notes_for_patient, notes_search
         from patients.vaccinations import vaccinations_for_patient
 
@@ -135,16 +136,24 @@ def main() -> int:
             "keyword search, rare word (scans all)": [
                 timed(lambda: notes_search("zoster")) for _ in range(SEARCH_SAMPLES)
             ],
+            "pattern search, chest\\s+pain (100 newest)": [
+                timed(lambda: notes_search(r"chest\s+pain", mode="pattern"))
+                for _ in range(SEARCH_SAMPLES // 2)
+            ],
+            "pain selector (patient ids from all notes)": [
+                timed(lambda: list(patients_with_pain_symptoms().values_list("pk", flat=True)))
+                for _ in range(SEARCH_SAMPLES // 2)
+            ],
         }
         assert len(notes_search("zoster")) == 5
         failed = False
-        print(f"{'operation':45} {'n':>4} {'p50 ms':>9} {'p95 ms':>9}  target")
+        print(f"{'operation':47} {'n':>4} {'p50 ms':>9} {'p95 ms':>9}  target")
         for name, samples in results.items():
             p50, p95 = percentile(samples, 0.5), percentile(samples, 0.95)
-            target = TARGET_SEARCH_MS if "search" in name else TARGET_READ_P95_MS
+            target = TARGET_READ_P95_MS if "one patient" in name else TARGET_SEARCH_MS
             verdict = "ok" if p95 < target else "MISSED"
             failed |= verdict != "ok"
-            print(f"{name:45} {len(samples):4} {p50:9.1f} {p95:9.1f}  p95 < {target} ms {verdict}")
+            print(f"{name:47} {len(samples):4} {p50:9.1f} {p95:9.1f}  p95 < {target} ms {verdict}")
         print(f"total {time.perf_counter() - started:.1f}s")
         return 1 if failed else 0
 

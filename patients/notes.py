@@ -141,6 +141,7 @@ def note_amend(*, patient, note_id, author, text, reason) -> dict:
 def notes_for_patient(patient_id, *, limit=50) -> list[dict]:
     """The patient's notes, newest first (empty when the patient is soft-deleted)."""
     limit = _clean_limit(limit)
+    patient_id = _patient_pk(patient_id)
     if not _live_patient_ids([patient_id]):
         return []
     notes = documents.collection(documents.NOTES)
@@ -375,6 +376,13 @@ def _note_out(document: dict) -> dict:
 
 def _note_order(note: dict):
     return (note["created_at"], note["id"])
+
+
+def _patient_pk(patient_id) -> int:
+    try:
+        return int(patient_id)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(f"{patient_id!r} is not a patient id.") from error
 
 
 def _live_patient_ids(patient_ids) -> set[int]:

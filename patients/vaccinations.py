@@ -161,12 +161,14 @@ def vaccinations_for_patient(patient_id) -> list[dict]:
     """Live events, newest first (empty when the patient is soft-deleted)."""
     from patients.models import Patient
 
+    try:
+        patient_id = int(patient_id)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(f"{patient_id!r} is not a patient id.") from error
     if not Patient.objects.filter(pk=patient_id).exists():
         return []
     with documents.store_errors():
-        document = documents.collection(documents.VACCINATIONS).find_one(
-            {"patient_id": int(patient_id)}
-        )
+        document = documents.collection(documents.VACCINATIONS).find_one({"patient_id": patient_id})
     events = [e for e in (document or {}).get("events", []) if e.get("deleted_at") is None]
     events.sort(key=lambda e: (e["date"], _aware(e["recorded_at"])), reverse=True)
     return [_event_out(e) for e in events]

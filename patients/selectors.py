@@ -98,20 +98,39 @@ def _provider_related(prefix: str) -> tuple[str, ...]:
 
 
 def _encounters_with_details() -> QuerySet[Encounter]:
+    # Each prefetch orders by encounter first, so the foreign-key index that finds the
+    # rows also serves most of the sort.
     return Encounter.objects.select_related("organization").prefetch_related(
         Prefetch(
             "care_assignments",
-            queryset=CareAssignment.objects.select_related(*_provider_related("provider")),
+            queryset=CareAssignment.objects.select_related(*_provider_related("provider")).order_by(
+                "encounter_id", "role", "id"
+            ),
         ),
-        Prefetch("vital_signs", queryset=VitalSigns.objects.order_by("-recorded_at")),
-        Prefetch("symptoms", queryset=Symptom.objects.all()),
-        Prefetch("diagnoses", queryset=Diagnosis.objects.select_related("condition")),
-        Prefetch("lab_results", queryset=LabResult.objects.select_related("lab_test")),
+        Prefetch(
+            "vital_signs",
+            queryset=VitalSigns.objects.order_by("encounter_id", "-recorded_at", "-id"),
+        ),
+        Prefetch(
+            "symptoms", queryset=Symptom.objects.order_by("encounter_id", "-recorded_at", "-id")
+        ),
+        Prefetch(
+            "diagnoses",
+            queryset=Diagnosis.objects.select_related("condition").order_by(
+                "encounter_id", "-onset_date", "-id"
+            ),
+        ),
+        Prefetch(
+            "lab_results",
+            queryset=LabResult.objects.select_related("lab_test").order_by(
+                "encounter_id", "-observed_at", "-id"
+            ),
+        ),
         Prefetch(
             "prescriptions",
             queryset=Prescription.objects.select_related(
                 "medication", *_provider_related("prescriber")
-            ),
+            ).order_by("encounter_id", "-start_date", "-id"),
         ),
     )
 

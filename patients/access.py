@@ -36,13 +36,17 @@ def patient_access_sync(*, provider, patient) -> None:
 def get_patient_for_user(user, pk) -> Patient:
     """The patient with this id if the user may see it; otherwise 404, as if it did not exist."""
     try:
-        return Patient.objects.visible_to(user).get(pk=int(pk))
+        patient = Patient.objects.get(pk=int(pk))
     except (Patient.DoesNotExist, ValueError, TypeError, OverflowError):
-        if getattr(user, "is_authenticated", False):
-            security_log.warning("refused: user=%s patient=%r status=404", user.pk, str(pk)[:40])
-            # handler404 then does not log the same refusal a second time.
-            user.phms_refusal_logged = True
-        raise Http404("No such patient") from None
+        patient = None
+    # The single-patient form of `visible_to`: indexed lookups instead of the list scope.
+    if patient is not None and permissions.is_patient_visible(user, patient):
+        return patient
+    if getattr(user, "is_authenticated", False):
+        security_log.warning("refused: user=%s patient=%r status=404", user.pk, str(pk)[:40])
+        # handler404 then does not log the same refusal a second time.
+        user.phms_refusal_logged = True
+    raise Http404("No such patient")
 
 
 def clinical_patients_visible_to(user):

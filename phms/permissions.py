@@ -42,7 +42,7 @@ def sees_all_patients(user) -> bool:
 # billing and administration, and the own record for a patient.
 
 
-def _patient_visible(user, patient) -> bool:
+def is_patient_visible(user, patient) -> bool:
     """The same rule as `visible_to`, asked of one patient with indexed lookups only."""
     from guardian.models import UserObjectPermission
 
@@ -86,7 +86,7 @@ def can_view_clinical(user, patient) -> bool:
     """
     if is_administrator(user):
         return True
-    return is_clinician(user) and _patient_visible(user, patient)
+    return is_clinician(user) and is_patient_visible(user, patient)
 
 
 def can_view_own_record(user, patient) -> bool:
@@ -96,25 +96,25 @@ def can_view_own_record(user, patient) -> bool:
 
 def can_edit_clinical(user, patient) -> bool:
     """Diagnoses, prescriptions, lab results, encounters: doctors with access to the patient."""
-    return has_role(user, Role.DOCTOR) and _patient_visible(user, patient)
+    return has_role(user, Role.DOCTOR) and is_patient_visible(user, patient)
 
 
 def can_record_vitals(user, patient) -> bool:
     """Vital signs, symptoms, allergies: doctors and nurses with access to the patient."""
-    return is_clinician(user) and _patient_visible(user, patient)
+    return is_clinician(user) and is_patient_visible(user, patient)
 
 
 def can_write_notes(user, patient) -> bool:
-    return is_clinician(user) and _patient_visible(user, patient)
+    return is_clinician(user) and is_patient_visible(user, patient)
 
 
 def can_view_demographics(user, patient) -> bool:
     """Name, date of birth, address, contacts, coverage: everyone who may see the patient."""
-    return _patient_visible(user, patient)
+    return is_patient_visible(user, patient)
 
 
 def can_edit_demographics(user, patient) -> bool:
-    return (has_role(user, Role.FRONT_DESK) or is_administrator(user)) and _patient_visible(
+    return (has_role(user, Role.FRONT_DESK) or is_administrator(user)) and is_patient_visible(
         user, patient
     )
 
@@ -125,7 +125,7 @@ def can_view_bills(user, patient) -> bool:
         return True
     if is_own_record(user, patient):
         return True
-    return is_clinician(user) and _patient_visible(user, patient)
+    return is_clinician(user) and is_patient_visible(user, patient)
 
 
 def can_edit_bills(user) -> bool:

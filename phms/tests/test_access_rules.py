@@ -44,6 +44,44 @@ def _visible(user):
 # Scope per persona ---------------------------------------------------------------------
 
 
+def test_it_answers_one_patient_exactly_as_the_list_scope_does(
+    patient_record,
+    other_patient_record,
+    attending_doctor,
+    ward_nurse,
+    doctor_elsewhere,
+    billing_clerk,
+    front_desk,
+    patient_user,
+    other_patient_user,
+    administrator,
+    outsider,
+):
+    users = [
+        attending_doctor,
+        ward_nurse,
+        doctor_elsewhere,
+        billing_clerk,
+        front_desk,
+        patient_user,
+        other_patient_user,
+        administrator,
+        outsider,
+    ]
+    break_glass_open(user=doctor_elsewhere, patient=patient_record, reason=REASON)
+    checked = 0
+    for user in users:
+        for patient in (patient_record, other_patient_record):
+            expected = Patient.objects.visible_to(user).filter(pk=patient.pk).exists()
+            assert permissions.is_patient_visible(user, patient) == expected, (user, patient)
+            checked += 1
+    other_patient_record.delete(by=administrator)
+    for user in users:
+        assert not permissions.is_patient_visible(user, other_patient_record)
+        assert not Patient.objects.visible_to(user).filter(pk=other_patient_record.pk).exists()
+    assert checked == len(users) * 2
+
+
 def test_it_scopes_patients_per_persona(
     patient_record,
     other_patient_record,

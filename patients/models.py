@@ -649,6 +649,17 @@ class LabResult(SoftDeleteModel):
         return f"{value} {self.unit}".strip()
 
     @property
+    def reference_range(self) -> str:
+        """The range as low–high without trailing zeros; empty when no bound is known."""
+        if self.reference_low is None and self.reference_high is None:
+            return ""
+        low, high = (
+            "" if bound is None else f"{bound.normalize():f}"
+            for bound in (self.reference_low, self.reference_high)
+        )
+        return f"{low}–{high}"
+
+    @property
     def is_abnormal(self) -> bool:
         return self.abnormal_flag != self.Flag.NORMAL
 

@@ -18,14 +18,14 @@ WIDTH, HEIGHT, PAD = 560, 90, 8
 MAX_POINTS = 60
 
 
-def _points(values: list[float], low: float, high: float) -> str:
+def _coordinates(values: list[float], low: float, high: float) -> list[tuple[float, float]]:
     step = (WIDTH - 2 * PAD) / max(len(values) - 1, 1)
     coords = []
     for index, value in enumerate(values):
         clamped = min(max(value, low), high)
         y = HEIGHT - PAD - (clamped - low) / (high - low) * (HEIGHT - 2 * PAD)
-        coords.append(f"{PAD + index * step:.1f},{y:.1f}")
-    return " ".join(coords)
+        coords.append((PAD + index * step, y))
+    return coords
 
 
 def vitals_trend_svg(vitals_oldest_first) -> SafeString:
@@ -36,6 +36,7 @@ def vitals_trend_svg(vitals_oldest_first) -> SafeString:
         values = [float(v) for v in (getattr(r, attribute) for r in readings) if v is not None]
         if not values:
             continue
+        coords = _coordinates(values, low, high)
         description = f"{label}: {len(values)} readings, latest {values[-1]:g}, " + (
             f"range {min(values):g} to {max(values):g}"
         )
@@ -47,6 +48,7 @@ def vitals_trend_svg(vitals_oldest_first) -> SafeString:
                 'height="{h}" aria-label="{description}"><title>{description}</title>'
                 '<rect x="0" y="0" width="{w}" height="{h}" fill="#ffffff" stroke="#ced4da"/>'
                 '<polyline fill="none" stroke="{colour}" stroke-width="2" points="{points}"/>'
+                '<circle cx="{last_x}" cy="{last_y}" r="4" fill="{colour}"/>'
                 "</svg></figure>",
                 label=label,
                 latest=f"{values[-1]:g}",
@@ -54,7 +56,9 @@ def vitals_trend_svg(vitals_oldest_first) -> SafeString:
                 h=HEIGHT,
                 description=description,
                 colour=colour,
-                points=_points(values, low, high),
+                points=" ".join(f"{x:.1f},{y:.1f}" for x, y in coords),
+                last_x=f"{coords[-1][0]:.1f}",
+                last_y=f"{coords[-1][1]:.1f}",
             )
         )
     return format_html_join("", "{}", ((panel,) for panel in panels))

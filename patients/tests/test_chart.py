@@ -244,3 +244,26 @@ def test_it_loads_a_chart_of_fifty_encounters_in_as_many_queries_as_one(
 
     assert response.status_code == 200
     assert response.content.decode().count('<h3 id="encounter-') == 50
+
+
+def test_it_marks_the_latest_reading_even_when_there_is_only_one():
+    from types import SimpleNamespace
+
+    from patients.vitals_chart import vitals_trend_svg
+
+    reading = SimpleNamespace(heart_rate=61, systolic_bp=None, spo2=None)
+    svg = str(vitals_trend_svg([reading]))
+    assert svg.count("<svg") == 1
+    assert "<circle" in svg
+    assert "Heart rate (/min): 1 readings, latest 61" in svg
+
+
+def test_it_shows_reference_ranges_without_trailing_zeros():
+    from decimal import Decimal
+
+    from patients.models import LabResult
+
+    result = LabResult(reference_low=Decimal("0.0000"), reference_high=Decimal("0.0400"))
+    assert result.reference_range == "0–0.04"
+    assert LabResult(reference_high=Decimal("99.0000")).reference_range == "–99"
+    assert LabResult().reference_range == ""

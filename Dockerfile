@@ -10,8 +10,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc pkg-config default-libmysqlclient-dev \
  && rm -rf /var/lib/apt/lists/*
 
-COPY requirements.txt /tmp/requirements.txt
-RUN pip wheel --no-cache-dir --wheel-dir /wheels -r /tmp/requirements.txt
+COPY requirements.txt constraints.txt /tmp/
+RUN pip wheel --no-cache-dir --wheel-dir /wheels -r /tmp/requirements.txt -c /tmp/constraints.txt
 
 
 FROM python:3.11-slim
@@ -28,9 +28,10 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 COPY --from=builder /wheels /wheels
-COPY requirements.txt /tmp/requirements.txt
+COPY requirements.txt constraints.txt /tmp/
 RUN pip install --no-cache-dir --no-index --find-links /wheels -r /tmp/requirements.txt \
- && rm -rf /wheels /tmp/requirements.txt
+    -c /tmp/constraints.txt \
+ && rm -rf /wheels /tmp/requirements.txt /tmp/constraints.txt
 
 RUN groupadd --system phms && useradd --system --gid phms --home-dir /app --shell /usr/sbin/nologin phms
 

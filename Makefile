@@ -44,10 +44,10 @@ demo-synthea: setup
 	     .env.example > .env
 	@echo "wrote .env (DEBUG=true, new SECRET_KEY)"
 
-$(VENV)/.installed: requirements.txt | system-deps
+$(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt | system-deps
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
 # mysqlclient builds from source: it needs a compiler, pkg-config and the client headers.

@@ -201,3 +201,20 @@ def test_it_keeps_local_state_and_secrets_out_of_the_build_context():
 
     for entry in (".env", ".venv", "var", ".git"):
         assert entry in ignored
+
+
+def _requirement_lines(name: str) -> list[str]:
+    text = (BASE_DIR / name).read_text()
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_it_pins_every_dependency_exactly_and_keeps_test_tools_out_of_the_image():
+    runtime = _requirement_lines("requirements.txt")
+    dev = _requirement_lines("requirements-dev.txt")
+    assert "-r requirements.txt" in dev
+    for line in runtime + [line for line in dev if not line.startswith("-r")]:
+        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][0-9A-Za-z.\-+]*", line), line
+    runtime_names = {line.split("==")[0].lower() for line in runtime}
+    assert not runtime_names & {"pytest", "pytest-django", "playwright", "ruff", "factory-boy"}
+    constrained = {line.split("==")[0].lower() for line in _requirement_lines("constraints.txt")}
+    assert runtime_names <= constrained

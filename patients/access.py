@@ -41,6 +41,7 @@ def get_patient_for_user(user, pk) -> Patient:
         patient = None
     # The single-patient form of `visible_to`: indexed lookups instead of the list scope.
     if patient is not None and permissions.is_patient_visible(user, patient):
+        setattr(patient, permissions.CHECKED_VISIBLE_FOR, {user.pk})
         return patient
     if getattr(user, "is_authenticated", False):
         security_log.warning("refused: user=%s patient=%r status=404", user.pk, str(pk)[:40])

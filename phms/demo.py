@@ -73,7 +73,7 @@ DEMO_LOGINS = (
     DemoLogin("nurse", Role.NURSE, "Florence", "Night", "nurse; her ward patients"),
     DemoLogin("billing", Role.BILLING, "Bill", "Ledger", "bills and claims of every patient"),
     DemoLogin("frontdesk", Role.FRONT_DESK, "Fran", "Desk", "registration of every patient"),
-    DemoLogin("patient", Role.PATIENT, "", "", "their own record only (portal pages not built yet)"),
+    DemoLogin("patient", Role.PATIENT, "", "", "own record only (portal not built yet)"),
 )
 DOCTOR_TEAM_SIZE = 20
 NURSE_TEAM_SIZE = 8

@@ -42,6 +42,11 @@ def sees_all_patients(user) -> bool:
 # billing and administration, and the own record for a patient.
 
 
+# `get_patient_for_user` marks the instance it returns with the users it was checked for,
+# so the predicates a view asks of that same instance during the request cost no query.
+CHECKED_VISIBLE_FOR = "_phms_checked_visible_for"
+
+
 def is_patient_visible(user, patient) -> bool:
     """The same rule as `visible_to`, asked of one patient with indexed lookups only."""
     from guardian.models import UserObjectPermission
@@ -52,6 +57,8 @@ def is_patient_visible(user, patient) -> bool:
         return False
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
+    if user.pk in getattr(patient, CHECKED_VISIBLE_FOR, ()):
+        return True
     if sees_all_patients(user):
         return True
     if can_use_portal(user) and patient.user_id == user.pk:

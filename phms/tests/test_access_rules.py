@@ -460,3 +460,15 @@ def test_it_records_a_review_note_from_the_admin_change_page(
     access.refresh_from_db()
     assert (access.reviewed_by, access.review_note) == (administrator, "Confirmed with the ED rota")
     assert client.get(reverse("admin:phms_accesslog_add")).status_code == 403
+
+
+def test_it_checks_the_patient_it_hands_out_once_per_request(
+    patient_record, attending_doctor, django_assert_num_queries
+):
+    patient = get_patient_for_user(attending_doctor, patient_record.pk)
+    with django_assert_num_queries(0):
+        assert permissions.can_view_clinical(attending_doctor, patient)
+        assert permissions.can_edit_clinical(attending_doctor, patient)
+        assert permissions.can_record_vitals(attending_doctor, patient)
+    # Another instance of the same patient is checked against the database again.
+    assert permissions.can_view_clinical(attending_doctor, patient_record)

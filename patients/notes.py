@@ -13,7 +13,7 @@ from bson.errors import InvalidId
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from phms import documents
 
@@ -57,35 +57,18 @@ def note_create(
     external_id=None,
 ) -> dict:
     """Store a new note; with `external_id`, a repeated import returns the existing note."""
-    if patient is None or patient.pk is None:
-        raise ValidationError("A note needs a saved patient.")
-    if kind not in NoteKind.values:
-        raise ValidationError(
-            f"Unknown note kind {kind!r}; choose one of: {', '.join(NoteKind.values)}."
-        )
-    text = _clean_text(text)
-    if encounter is not None and encounter.patient_id != patient.pk:
-        raise ValidationError("The encounter belongs to another patient.")
-    created_at = _clean_created_at(created_at)
+    document = _new_note_document(
+        patient=patient,
+        author=author,
+        kind=kind,
+        text=text,
+        tags=tags,
+        encounter=encounter,
+        created_at=created_at,
+        external_id=external_id,
+    )
+    external_id = document.get("external_id")
     if external_id is not None:
-        external_id = str(external_id).strip()
-        if not external_id or len(external_id) > 100:
-            raise ValidationError("An external id must be 1 to 100 characters.")
-
-    document = {
-        "patient_id": patient.pk,
-        "encounter_id": encounter.pk if encounter is not None else None,
-        "author_id": getattr(author, "pk", None),
-        "author_name": _person_name(author),
-        "kind": kind,
-        "text": text,
-        "original_text": text,
-        "tags": _clean_tags(tags),
-        "created_at": created_at,
-        "amendments": [],
-    }
-    if external_id is not None:
-        document["external_id"] = external_id
         existing = _existing_import(external_id, patient.pk)
         if existing is not None:
             return existing
@@ -102,6 +85,64 @@ def note_create(
         return existing
     document["_id"] = result.inserted_id
     return _note_out(document)
+
+
+def notes_import_many(*, notes: list[dict]) -> int:
+    """Store imported notes at once; notes whose `external_id` exists are left alone.
+
+    Each item holds `note_create`'s arguments (patient, author, kind, text, tags, encounter,
+    created_at) and a required `external_id`. Every note is checked before anything is
+    written; a bad one raises ValidationError naming its position and external id.
+    Returns how many notes were created.
+    """
+    prepared: dict[str, tuple[int, dict]] = {}
+    for position, note in enumerate(notes, start=1):
+        try:
+            if note.get("external_id") is None:
+                raise ValidationError("An imported note needs an external id.")
+            document = _new_note_document(
+                patient=note.get("patient"),
+                author=note.get("author"),
+                kind=note.get("kind"),
+                text=note.get("text"),
+                tags=note.get("tags", ()),
+                encounter=note.get("encounter"),
+                created_at=note.get("created_at"),
+                external_id=note["external_id"],
+            )
+        except ValidationError as error:
+            label = f"Note {position} (external id {note.get('external_id')!r})"
+            raise ValidationError(f"{label}: {' '.join(error.messages)}") from error
+        # A note repeated inside one batch is stored once, like a repeated note_create.
+        prepared.setdefault(document["external_id"], (position, document))
+    if not prepared:
+        return 0
+    collection = documents.collection(documents.NOTES)
+    # One query per batch: the embedded store reads the whole collection on every insert.
+    with documents.store_errors():
+        existing = {
+            found["external_id"]: found["patient_id"]
+            for found in collection.find({"external_id": {"$in": list(prepared)}})
+        }
+    for external_id, owner in existing.items():
+        position, document = prepared[external_id]
+        if owner != document["patient_id"]:
+            raise ValidationError(
+                f"Note {position} (external id {external_id!r}): "
+                f"External id {external_id!r} already belongs to another patient."
+            )
+    new = [document for key, (_, document) in prepared.items() if key not in existing]
+    if not new:
+        return 0
+    with documents.store_errors():
+        try:
+            collection.insert_many(new, ordered=False)
+        except BulkWriteError as error:
+            # Another import wrote some of them first: the rest are stored, the first stand.
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise
+            return error.details.get("nInserted", 0)
+    return len(new)
 
 
 def note_amend(*, patient, note_id, author, text, reason) -> dict:
@@ -270,6 +311,41 @@ def _has_nested_repeat(pattern: str) -> bool:
         return False
 
     return walk(_parser.parse(pattern), False)
+
+
+def _new_note_document(
+    *, patient, author, kind, text, tags, encounter, created_at, external_id
+) -> dict:
+    """The checked document of a new note (raises ValidationError)."""
+    if patient is None or patient.pk is None:
+        raise ValidationError("A note needs a saved patient.")
+    if kind not in NoteKind.values:
+        raise ValidationError(
+            f"Unknown note kind {kind!r}; choose one of: {', '.join(NoteKind.values)}."
+        )
+    text = _clean_text(text)
+    if encounter is not None and encounter.patient_id != patient.pk:
+        raise ValidationError("The encounter belongs to another patient.")
+    created_at = _clean_created_at(created_at)
+    if external_id is not None:
+        external_id = str(external_id).strip()
+        if not external_id or len(external_id) > 100:
+            raise ValidationError("An external id must be 1 to 100 characters.")
+    document = {
+        "patient_id": patient.pk,
+        "encounter_id": encounter.pk if encounter is not None else None,
+        "author_id": getattr(author, "pk", None),
+        "author_name": _person_name(author),
+        "kind": kind,
+        "text": text,
+        "original_text": text,
+        "tags": _clean_tags(tags),
+        "created_at": created_at,
+        "amendments": [],
+    }
+    if external_id is not None:
+        document["external_id"] = external_id
+    return document
 
 
 def _clean_text(text) -> str:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from phms import documents
 
@@ -58,7 +58,7 @@ def vaccination_record(
 ) -> dict:
     """Add a vaccination event; with `external_id`, a repeated import returns the first one."""
     _require_patient(patient)
-    fields = _clean_fields(
+    event = _new_event(
         {
             "vaccine": vaccine,
             "cvx_code": cvx_code,
@@ -68,23 +68,11 @@ def vaccination_record(
             "site": site,
             "status": status,
             "administered_by": administered_by,
-        }
+        },
+        by=by,
+        external_id=external_id,
     )
-    if external_id is not None:
-        external_id = str(external_id).strip()
-        if not external_id or len(external_id) > 100:
-            raise ValidationError("An external id must be 1 to 100 characters.")
-    event = {
-        "id": uuid.uuid4().hex,
-        **fields,
-        "recorded_at": _now(),
-        "recorded_by_id": getattr(by, "pk", None),
-        "recorded_by_name": _person_name(by),
-        "corrections": [],
-        "deleted_at": None,
-    }
-    if external_id is not None:
-        event["external_id"] = external_id
+    external_id = event.get("external_id")
 
     def add(events):
         if external_id is not None:
@@ -97,6 +85,64 @@ def vaccination_record(
     if external_id is not None:
         return next(_event_out(e) for e in events if e.get("external_id") == external_id)
     return _event_out(event)
+
+
+def vaccinations_import_many(*, events: list[dict], by=None) -> int:
+    """Add imported events at once; events whose `external_id` the patient has are left alone.
+
+    Each item holds `vaccination_record`'s arguments (patient, vaccine, cvx_code,
+    dose_number, date, lot, site, status, administered_by) and a required `external_id`.
+    Every event is checked before anything is written; a bad one raises ValidationError
+    naming its position and external id. Returns how many events were added.
+    """
+    by_patient: dict[int, list[dict]] = {}
+    for position, item in enumerate(events, start=1):
+        try:
+            _require_patient(item.get("patient"))
+            if item.get("external_id") is None:
+                raise ValidationError("An imported vaccination needs an external id.")
+            event = _new_event(
+                {field: item.get(field) for field in CORRECTABLE_FIELDS}
+                | {"status": item.get("status", VaccinationStatus.COMPLETED)},
+                by=by,
+                external_id=item["external_id"],
+            )
+        except ValidationError as error:
+            label = f"Vaccination {position} (external id {item.get('external_id')!r})"
+            raise _labelled(error, label) from error
+        by_patient.setdefault(item["patient"].pk, []).append(event)
+    if not by_patient:
+        return 0
+    vaccinations = documents.collection(documents.VACCINATIONS)
+    # One query per batch: the embedded store reads the whole collection on every insert.
+    with documents.store_errors():
+        found = {
+            document["patient_id"]: document
+            for document in vaccinations.find({"patient_id": {"$in": list(by_patient)}})
+        }
+    added = 0
+    new_documents = []
+    for patient_pk, new_events in by_patient.items():
+        document = found.get(patient_pk)
+        current = list((document or {}).get("events", []))
+        fresh = _events_not_in(current, new_events)
+        if not fresh:
+            continue
+        if document is None:
+            new_documents.append({"patient_id": patient_pk, "events": fresh, "version": 1})
+            continue
+        added += len(fresh)
+        version = document.get("version", 0)
+        with documents.store_errors():
+            result = vaccinations.update_one(
+                {"_id": document["_id"], "version": version},
+                {"$set": {"events": [*current, *fresh], "version": version + 1}},
+            )
+        if result.matched_count != 1:
+            added -= len(fresh) - _add_events_again(patient_pk, new_events)
+    if new_documents:
+        added += _insert_documents(vaccinations, new_documents, by_patient)
+    return added
 
 
 def vaccination_correct(*, patient, event_id, changes, reason, by) -> dict:
@@ -208,6 +254,77 @@ def _update_events(patient_pk: int, change, *, create=False) -> list[dict]:
     raise documents.DocumentStoreUnavailable(
         "The vaccination record is being changed by someone else; try again."
     )
+
+
+def _new_event(raw: dict, *, by, external_id) -> dict:
+    """A checked new event from the correctable fields (raises ValidationError)."""
+    fields = _clean_fields(raw)
+    if external_id is not None:
+        external_id = str(external_id).strip()
+        if not external_id or len(external_id) > 100:
+            raise ValidationError("An external id must be 1 to 100 characters.")
+    event = {
+        "id": uuid.uuid4().hex,
+        **fields,
+        "recorded_at": _now(),
+        "recorded_by_id": getattr(by, "pk", None),
+        "recorded_by_name": _person_name(by),
+        "corrections": [],
+        "deleted_at": None,
+    }
+    if external_id is not None:
+        event["external_id"] = external_id
+    return event
+
+
+def _events_not_in(current: list[dict], new_events: list[dict]) -> list[dict]:
+    """The new events whose external id is neither stored nor earlier in the batch."""
+    seen = {e.get("external_id") for e in current if e.get("external_id") is not None}
+    fresh = []
+    for event in new_events:
+        if event["external_id"] not in seen:
+            seen.add(event["external_id"])
+            fresh.append(event)
+    return fresh
+
+
+def _add_events_again(patient_pk: int, new_events: list[dict]) -> int:
+    """Someone else changed the document meanwhile: add the events under the version check."""
+    added = []
+
+    def add(events):
+        added[:] = _events_not_in(events, new_events)
+        return [*events, *added] if added else None
+
+    _update_events(patient_pk, add, create=True)
+    return len(added)
+
+
+def _insert_documents(vaccinations, new_documents: list[dict], by_patient: dict) -> int:
+    """Insert new patients' documents; a patient's document created meanwhile gets a retry."""
+    with documents.store_errors():
+        try:
+            vaccinations.insert_many(new_documents, ordered=False)
+        except BulkWriteError as error:
+            write_errors = error.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in write_errors):
+                raise
+            added = sum(len(d["events"]) for d in new_documents)
+            for write_error in write_errors:
+                patient_pk = new_documents[write_error["index"]]["patient_id"]
+                added -= len(new_documents[write_error["index"]]["events"])
+                added += _add_events_again(patient_pk, by_patient[patient_pk])
+            return added
+    return sum(len(d["events"]) for d in new_documents)
+
+
+def _labelled(error: ValidationError, label: str) -> ValidationError:
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {field: [f"{label}: {m}" for m in messages]
+             for field, messages in error.message_dict.items()}
+        )
+    return ValidationError(f"{label}: {' '.join(error.messages)}")
 
 
 def _clean_fields(raw: dict) -> dict:

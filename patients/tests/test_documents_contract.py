@@ -17,6 +17,7 @@ from patients.notes import (
     note_amend,
     note_create,
     notes_for_patient,
+    notes_import_many,
     notes_search,
 )
 from patients.vaccinations import (
@@ -25,6 +26,7 @@ from patients.vaccinations import (
     vaccination_delete,
     vaccination_record,
     vaccinations_for_patient,
+    vaccinations_import_many,
 )
 from phms import documents
 
@@ -273,3 +275,122 @@ def test_it_creates_indexes_idempotently():
     call_command("ensure_documents", stdout=io.StringIO())
     names = {index["name"] for index in documents.collection(documents.NOTES).list_indexes()}
     assert {"patient_created", "external_id_unique"} <= names
+
+
+# Batch imports ----------------------------------------------------------------------
+
+
+def imported_note(patient, number, **overrides):
+    return {"patient": patient, "author": None, "kind": NoteKind.CARE_PLAN,
+            "text": f"Care plan {number}", "tags": ("Synthea", "care plan"),
+            "created_at": datetime(2020, 1, number, 8, 0, tzinfo=UTC),
+            "external_id": f"cp-{number}", **overrides}
+
+
+def imported_event(patient, number, **overrides):
+    return {"patient": patient, "vaccine": "Influenza, seasonal", "cvx_code": "140",
+            "dose_number": number, "date": date(2020, 1, number), "status": "completed",
+            "external_id": f"imm-{number}", **overrides}
+
+
+def test_it_imports_many_notes_once_in_the_shape_of_note_create(patient):
+    other = make_patient(mrn="MRN-2")
+    encounter = Encounter.objects.create(patient=patient, admitted_at=timezone.now())
+    batch = [imported_note(patient, 1, encounter=encounter), imported_note(patient, 2),
+             imported_note(other, 3), imported_note(patient, 1, encounter=encounter)]
+    assert notes_import_many(notes=batch) == 3  # the repeated cp-1 is stored once
+    assert notes_import_many(notes=batch) == 0
+    assert notes_import_many(notes=[]) == 0
+    single = note_create(**imported_note(patient, 4))
+    listed = notes_for_patient(patient.pk)
+    assert [n["external_id"] for n in listed] == ["cp-4", "cp-2", "cp-1"]
+    assert listed[2]["encounter_id"] == encounter.pk
+    assert listed[2]["created_at"] == datetime(2020, 1, 1, 8, 0, tzinfo=UTC)
+    assert listed[2]["tags"] == ["synthea", "care plan"]
+    assert listed[2]["kind"] == NoteKind.CARE_PLAN and listed[2]["amendments"] == []
+    shape = {key for key in single if key != "id"}
+    assert all({key for key in note if key != "id"} == shape for note in listed)
+    assert [n["external_id"] for n in notes_for_patient(other.pk)] == ["cp-3"]
+    # note_create sees the batch's notes as already imported.
+    assert note_create(**imported_note(patient, 2))["id"] == listed[1]["id"]
+
+
+def test_it_refuses_a_bad_note_batch_naming_the_row_and_writing_nothing(patient):
+    future = timezone.now() + timedelta(days=1)
+    row = re.escape("Note 2 (external id 'cp-2'): ")
+    cases = [
+        (imported_note(patient, 2, text=" "), row + "A note needs some text"),
+        (imported_note(patient, 2, kind="gossip"), row + "Unknown note kind"),
+        (imported_note(patient, 2, created_at=future), row + ".*future"),
+        (imported_note(patient, 2, external_id=None), "Note 2 .*needs an external id"),
+        (imported_note(None, 2), row + ".*saved patient"),
+    ]
+    for bad, message in cases:
+        with pytest.raises(ValidationError, match=message):
+            notes_import_many(notes=[imported_note(patient, 1), bad])
+    assert notes_for_patient(patient.pk) == []
+    notes_import_many(notes=[imported_note(patient, 1)])
+    with pytest.raises(ValidationError, match="Note 1 .*belongs to another patient"):
+        notes_import_many(notes=[imported_note(make_patient(mrn="MRN-2"), 1)])
+
+
+def test_it_imports_many_vaccinations_once_in_the_shape_of_vaccination_record(patient, doctor):
+    other = make_patient(mrn="MRN-2")
+    single = record(patient, external_id="imm-9", date=date(2019, 5, 5))
+    batch = [imported_event(patient, 1), imported_event(other, 2), imported_event(patient, 3),
+             imported_event(patient, 1), imported_event(patient, 9)]
+    assert vaccinations_import_many(events=batch, by=doctor) == 3
+    assert vaccinations_import_many(events=batch, by=doctor) == 0
+    assert vaccinations_import_many(events=[]) == 0
+    listed = vaccinations_for_patient(patient.pk)
+    assert [v["external_id"] for v in listed] == ["imm-3", "imm-1", "imm-9"]
+    assert listed[0]["cvx_code"] == "140" and listed[0]["dose_number"] == 3
+    assert listed[0]["date"] == date(2020, 1, 3) and listed[0]["status"] == "completed"
+    assert listed[0]["recorded_by_name"] == "Greg House" and listed[0]["corrections"] == []
+    assert listed[2]["id"] == single["id"]
+    assert all(set(v) == set(single) for v in listed)
+    assert [v["external_id"] for v in vaccinations_for_patient(other.pk)] == ["imm-2"]
+    assert documents.collection(documents.VACCINATIONS).count_documents({}) == 2
+    # The documents keep the single-write shape: record, correct and delete still work on them.
+    assert record(patient, external_id="imm-1")["id"] == listed[1]["id"]
+    corrected = vaccination_correct(patient=patient, event_id=listed[0]["id"],
+                                    changes={"lot": "L7"}, reason="Lot read later", by=doctor)
+    assert corrected["lot"] == "L7"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"date": date.today() + timedelta(days=2)}, "date", "future"),
+        ({"cvx_code": "COVID"}, "cvx_code", "1 to 3 digits"),
+        ({"dose_number": 0}, "dose_number", "between 1 and 20"),
+        ({"status": "maybe"}, "status", "Unknown status"),
+    ],
+)
+def test_it_refuses_a_bad_vaccination_batch_naming_the_row(patient, overrides, field, message):
+    batch = [imported_event(patient, 1), imported_event(patient, 2, **overrides)]
+    with pytest.raises(ValidationError) as caught:
+        vaccinations_import_many(events=batch)
+    (text,) = caught.value.message_dict[field]
+    assert text.startswith("Vaccination 2 (external id 'imm-2'): ") and message in text
+    assert vaccinations_for_patient(patient.pk) == []
+    with pytest.raises(ValidationError, match="Vaccination 1 .*needs an external id"):
+        vaccinations_import_many(events=[imported_event(patient, 1, external_id=None)])
+
+
+@pytest.fixture
+def store_down(settings):
+    original = settings.MONGO_URL, settings.MONGO_TIMEOUT_MS
+    settings.MONGO_URL = "mongodb://127.0.0.1:9"
+    settings.MONGO_TIMEOUT_MS = 300
+    documents.reset_clients()
+    yield
+    settings.MONGO_URL, settings.MONGO_TIMEOUT_MS = original
+    documents.reset_clients()
+
+
+def test_it_raises_unavailable_from_batch_imports_when_the_store_is_down(patient, store_down):
+    with pytest.raises(documents.DocumentStoreUnavailable):
+        notes_import_many(notes=[imported_note(patient, 1)])
+    with pytest.raises(documents.DocumentStoreUnavailable):
+        vaccinations_import_many(events=[imported_event(patient, 1)])

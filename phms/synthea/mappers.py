@@ -26,7 +26,6 @@ from patients.models import (
     Prescription,
     VitalSigns,
 )
-from phms import documents
 from providers.models import Doctor, HealthcareProvider, Nurse, Organization, Specialty
 
 from .reader import FileSpec, RowError, parse_date, parse_datetime, parse_decimal, stable_key
@@ -819,32 +818,26 @@ class CareplansMapper(Mapper):
             p.pk: p
             for p in Patient._base_manager.filter(pk__in={r["patient_id"] for _, r in items})
         }
-        stored = documents.collection(documents.NOTES)
-        with documents.store_errors():
-            known = {
-                note["external_id"]
-                for note in stored.find(
-                    {"external_id": {"$in": [r["external_id"] for _, r in items]}}
-                )
-            }
+        batch = []
         for _, record in items:
             encounter = None
             if record["encounter"] is not None:
                 encounter = Encounter(pk=record["encounter"], patient_id=record["patient_id"])
-            notes.note_create(
-                patient=patients[record["patient_id"]],
-                author=None,
-                kind=notes.NoteKind.CARE_PLAN,
-                text=record["text"],
-                tags=("synthea", "care plan"),
-                encounter=encounter,
-                created_at=record["created_at"],
-                external_id=record["external_id"],
+            batch.append(
+                {
+                    "patient": patients[record["patient_id"]],
+                    "author": None,
+                    "kind": notes.NoteKind.CARE_PLAN,
+                    "text": record["text"],
+                    "tags": ("synthea", "care plan"),
+                    "encounter": encounter,
+                    "created_at": record["created_at"],
+                    "external_id": record["external_id"],
+                }
             )
-            if record["external_id"] in known:
-                self.stats.unchanged += 1
-            else:
-                self.stats.created += 1
+        created = notes.notes_import_many(notes=batch)
+        self.stats.created += created
+        self.stats.unchanged += len(items) - created
 
 
 class ImmunizationsMapper(Mapper):
@@ -879,20 +872,13 @@ class ImmunizationsMapper(Mapper):
             p.pk: p
             for p in Patient._base_manager.filter(pk__in={r["patient_id"] for _, r in items})
         }
-        known = {
-            event["external_id"]
-            for pk in patients
-            for event in vaccinations.vaccinations_for_patient(pk)
-            if event.get("external_id")
-        }
-        for _, record in items:
-            vaccinations.vaccination_record(
-                patient=patients[record.pop("patient_id")], status="completed", **record
-            )
-            if record["external_id"] in known:
-                self.stats.unchanged += 1
-            else:
-                self.stats.created += 1
+        batch = [
+            {**record, "patient": patients[record["patient_id"]], "status": "completed"}
+            for _, record in items
+        ]
+        created = vaccinations.vaccinations_import_many(events=batch)
+        self.stats.created += created
+        self.stats.unchanged += len(items) - created
 
 
 ZERO = Decimal("0.00")

@@ -394,3 +394,31 @@ def test_it_raises_unavailable_from_batch_imports_when_the_store_is_down(patient
         notes_import_many(notes=[imported_note(patient, 1)])
     with pytest.raises(documents.DocumentStoreUnavailable):
         vaccinations_import_many(events=[imported_event(patient, 1)])
+
+
+class _BlindFinds:
+    """A collection whose finds miss everything: as if another import wrote in between."""
+
+    def __init__(self, wrapped):
+        self._wrapped = wrapped
+
+    def find(self, *args, **kwargs):
+        return iter(())
+
+    def __getattr__(self, name):
+        return getattr(self._wrapped, name)
+
+
+def test_it_keeps_the_first_write_when_another_import_wins_the_race(patient, monkeypatch):
+    other = make_patient(mrn="MRN-2")
+    notes_import_many(notes=[imported_note(patient, 1)])
+    vaccinations_import_many(events=[imported_event(patient, 1)])
+    real_collection = documents.collection
+    monkeypatch.setattr(documents, "collection", lambda name: _BlindFinds(real_collection(name)))
+    assert notes_import_many(notes=[imported_note(patient, 1), imported_note(patient, 2)]) == 1
+    events = [imported_event(patient, 1), imported_event(patient, 2), imported_event(other, 3)]
+    assert vaccinations_import_many(events=events) == 2
+    monkeypatch.undo()
+    assert [n["external_id"] for n in notes_for_patient(patient.pk)] == ["cp-2", "cp-1"]
+    assert [v["external_id"] for v in vaccinations_for_patient(patient.pk)] == ["imm-2", "imm-1"]
+    assert [v["external_id"] for v in vaccinations_for_patient(other.pk)] == ["imm-3"]

@@ -23,10 +23,6 @@ def can_use_billing(user) -> bool:
     return has_role(user, Role.BILLING) or is_administrator(user)
 
 
-def can_use_reports(user) -> bool:
-    return is_clinician(user) or is_administrator(user)
-
-
 def can_use_portal(user) -> bool:
     return has_role(user, Role.PATIENT)
 

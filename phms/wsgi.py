@@ -2,7 +2,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phms.settings")
 
-from phms.configcheck import exit_on_bad_configuration  # noqa: E402
+from phms.configcheck import exit_on_bad_configuration
 
 exit_on_bad_configuration()
 

@@ -200,6 +200,37 @@ def vaccination_delete(*, patient, event_id, reason, by) -> None:
     _update_events(patient.pk, delete)
 
 
+DELETION_MARKS = ("deleted_by_id", "deleted_by_name", "delete_reason")
+
+
+def vaccination_restore(*, patient, event_id, by) -> dict:
+    """Bring back a deleted event; the deletion stays on record in its "restorations"."""
+    _require_patient(patient)
+    restored: dict = {}
+
+    def restore(events):
+        index = _find_deleted_event(events, event_id)
+        current = events[index]
+        restoration = {
+            "deleted_at": current["deleted_at"],
+            **{mark: current.get(mark) for mark in DELETION_MARKS},
+            "by_id": getattr(by, "pk", None),
+            "by_name": _person_name(by),
+            "at": _now(),
+        }
+        live = {key: value for key, value in current.items() if key not in DELETION_MARKS}
+        updated = {
+            **live,
+            "deleted_at": None,
+            "restorations": [*current.get("restorations", []), restoration],
+        }
+        restored["event"] = updated
+        return [*events[:index], updated, *events[index + 1 :]]
+
+    _update_events(patient.pk, restore)
+    return _event_out(restored["event"])
+
+
 # Reads ------------------------------------------------------------------------------
 
 
@@ -396,6 +427,13 @@ def _find_live_event(events: list[dict], event_id) -> int:
         if event["id"] == str(event_id) and event.get("deleted_at") is None:
             return index
     raise ValidationError("No such vaccination for this patient.")
+
+
+def _find_deleted_event(events: list[dict], event_id) -> int:
+    for index, event in enumerate(events):
+        if event["id"] == str(event_id) and event.get("deleted_at") is not None:
+            return index
+    raise ValidationError("No deleted vaccination with this id for this patient.")
 
 
 def _require_patient(patient) -> None:

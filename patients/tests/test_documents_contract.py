@@ -25,6 +25,7 @@ from patients.vaccinations import (
     vaccination_correct,
     vaccination_delete,
     vaccination_record,
+    vaccination_restore,
     vaccinations_for_patient,
     vaccinations_import_many,
 )
@@ -271,6 +272,43 @@ def test_it_soft_deletes_a_vaccination_event(patient, doctor):
         vaccination_delete(patient=patient, event_id=kept["id"], reason="", by=doctor)
 
 
+def test_it_restores_a_deleted_vaccination_and_keeps_the_deletion_on_record(patient, doctor):
+    event = record(patient)
+    vaccination_delete(patient=patient, event_id=event["id"], reason="Wrong chart", by=doctor)
+    nurse = get_user_model().objects.create_user("nurse_joy", first_name="Joy", last_name="Kim")
+    restored = vaccination_restore(patient=patient, event_id=event["id"], by=nurse)
+    assert restored["id"] == event["id"] and restored["lot"] == "L1"
+    assert [v["id"] for v in vaccinations_for_patient(patient.pk)] == [event["id"]]
+    stored = documents.collection(documents.VACCINATIONS).find_one({"patient_id": patient.pk})
+    (kept,) = stored["events"]
+    assert kept["deleted_at"] is None and "delete_reason" not in kept
+    (restoration,) = kept["restorations"]
+    assert restoration["delete_reason"] == "Wrong chart"
+    assert restoration["deleted_by_name"] == "Greg House" and restoration["deleted_at"]
+    assert restoration["by_name"] == "Joy Kim" and restoration["by_id"] == nurse.pk
+    with pytest.raises(ValidationError, match="No deleted vaccination"):
+        vaccination_restore(patient=patient, event_id=event["id"], by=nurse)  # live already
+    vaccination_delete(patient=patient, event_id=event["id"], reason="Again", by=doctor)
+    vaccination_restore(patient=patient, event_id=event["id"], by=doctor)
+    stored = documents.collection(documents.VACCINATIONS).find_one({"patient_id": patient.pk})
+    assert [r["delete_reason"] for r in stored["events"][0]["restorations"]] == [
+        "Wrong chart",
+        "Again",
+    ]
+
+
+def test_it_restores_only_the_patients_own_deleted_vaccinations(patient, doctor):
+    other = make_patient(mrn="MRN-2")
+    foreign = record(other)
+    vaccination_delete(patient=other, event_id=foreign["id"], reason="Duplicate", by=doctor)
+    record(patient)
+    with pytest.raises(ValidationError, match="No deleted vaccination"):
+        vaccination_restore(patient=patient, event_id=foreign["id"], by=doctor)
+    with pytest.raises(ValidationError, match="No such vaccination"):
+        vaccination_restore(patient=make_patient(mrn="MRN-3"), event_id=foreign["id"], by=doctor)
+    assert vaccinations_for_patient(other.pk) == []
+
+
 def test_it_creates_indexes_idempotently():
     call_command("ensure_documents", stdout=io.StringIO())
     names = {index["name"] for index in documents.collection(documents.NOTES).list_indexes()}
@@ -394,6 +432,11 @@ def test_it_raises_unavailable_from_batch_imports_when_the_store_is_down(patient
         notes_import_many(notes=[imported_note(patient, 1)])
     with pytest.raises(documents.DocumentStoreUnavailable):
         vaccinations_import_many(events=[imported_event(patient, 1)])
+
+
+def test_it_raises_unavailable_from_a_restore_when_the_store_is_down(patient, store_down):
+    with pytest.raises(documents.DocumentStoreUnavailable):
+        vaccination_restore(patient=patient, event_id="0" * 32, by=None)
 
 
 class _BlindFinds:

@@ -23,7 +23,13 @@ from patients.models import (
     VitalSigns,
 )
 from patients.notes import NoteKind
-from patients.vaccinations import VaccinationStatus
+from patients.vaccinations import (
+    CORRECTABLE_FIELDS,
+    MAX_REASON_LENGTH,
+    TEXT_LIMITS,
+    VaccinationStatus,
+    normalize_cvx,
+)
 from providers.models import HealthcareProvider
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -434,6 +440,45 @@ class VaccinationForm(forms.Form):
 
     def clean_date(self):
         return _not_in_future_date(self.cleaned_data["date"], "The vaccination date")
+
+
+class VaccinationCorrectForm(VaccinationForm):
+    """The event's correctable fields, prefilled, and why they are corrected."""
+
+    # As long as the store allows: an imported lot or site may be longer than a typed one.
+    lot = forms.CharField(max_length=TEXT_LIMITS["lot"], required=False)
+    site = forms.CharField(max_length=TEXT_LIMITS["site"], required=False)
+    reason = forms.CharField(
+        label="Reason for the correction",
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the earlier values, e.g. lot number misread.",
+    )
+
+    def clean_cvx_code(self):
+        code = self.cleaned_data["cvx_code"].strip()
+        # "8" and "08" are the same code; anything else is left for the service to refuse.
+        return normalize_cvx(code) if code.isdigit() and len(code) <= 3 else code
+
+    def changes_to(self, event: dict) -> dict:
+        """The correctable fields whose submitted value differs from the event's."""
+        changes = {
+            name: self.cleaned_data[name]
+            for name in CORRECTABLE_FIELDS
+            if self.cleaned_data[name] != event[name]
+        }
+        if not changes:
+            raise ValidationError("Nothing is changed: edit a field, or cancel.")
+        return changes
+
+
+class VaccinationDeleteForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason for the deletion",
+        max_length=MAX_REASON_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the deleted entry, e.g. recorded in the wrong chart.",
+    )
 
 
 # Soft delete --------------------------------------------------------------------------------------

@@ -20,8 +20,16 @@ urlpatterns = [
         records.encounter_close,
         name="encounter_close",
     ),
+    path("<int:pk>/encounters/<int:encounter_pk>/care-team/", records.care_team, name="care_team"),
     path(
-        "<int:pk>/encounters/<int:encounter_pk>/care-team/", records.care_team, name="care_team"
+        "<int:pk>/encounters/<int:encounter_pk>/care-team/<int:assignment_pk>/end/",
+        records.care_team_end,
+        name="care_team_end",
+    ),
+    path(
+        "<int:pk>/encounters/<int:encounter_pk>/care-team/<int:assignment_pk>/restore/",
+        records.care_team_restore,
+        name="care_team_restore",
     ),
     path("<int:pk>/vitals/add/", records.vital_signs_add, name="vitals_add"),
     path("<int:pk>/symptoms/add/", records.symptom_add, name="symptom_add"),
@@ -31,6 +39,21 @@ urlpatterns = [
     path("<int:pk>/notes/add/", records.note_add, name="note_add"),
     path("<int:pk>/notes/<str:note_id>/amend/", records.note_amend, name="note_amend"),
     path("<int:pk>/vaccinations/add/", records.vaccination_add, name="vaccination_add"),
+    path(
+        "<int:pk>/vaccinations/<str:event_id>/correct/",
+        records.vaccination_correct,
+        name="vaccination_correct",
+    ),
+    path(
+        "<int:pk>/vaccinations/<str:event_id>/delete/",
+        records.vaccination_delete,
+        name="vaccination_delete",
+    ),
+    path(
+        "<int:pk>/vaccinations/<str:event_id>/restore/",
+        records.vaccination_restore,
+        name="vaccination_restore",
+    ),
     path(
         "<int:pk>/records/<slug:kind>/<int:record_pk>/delete/",
         records.record_delete,

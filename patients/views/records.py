@@ -28,6 +28,8 @@ from patients.forms import (
     NoteForm,
     PrescriptionForm,
     SymptomForm,
+    VaccinationCorrectForm,
+    VaccinationDeleteForm,
     VaccinationForm,
     VitalSignsForm,
 )
@@ -39,6 +41,7 @@ from patients.models import (
     EmergencyContact,
     Encounter,
     LabResult,
+    Patient,
     Prescription,
     Symptom,
     VitalSigns,
@@ -58,6 +61,10 @@ NOTE_STORE_DOWN = "The note was not saved: the document store is unavailable. Tr
 VACCINATION_STORE_DOWN = (
     "The vaccination was not saved: the document store is unavailable. Try again shortly."
 )
+VACCINATION_CHANGE_STORE_DOWN = (
+    "The vaccination was not changed: the document store is unavailable. Try again shortly."
+)
+VACCINATION_UNREADABLE = "The vaccination cannot be shown: the document store is unavailable."
 SEARCH_LIMIT = 30
 
 
@@ -99,6 +106,19 @@ def _form_context(form, patient, title):
         "submit_label": "Save",
         "cancel_url": chart_url(patient),
     }
+
+
+def _with_undo(request, text, undo_url, label="Undo"):
+    """A message with a button that POSTs to `undo_url` (messages sit outside any form)."""
+    return format_html(
+        '{} <form method="post" action="{}" class="d-inline ms-2">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<button type="submit" class="btn btn-sm btn-outline-dark">{}</button></form>',
+        text,
+        undo_url,
+        get_token(request),
+        label,
+    )
 
 
 # Encounters ---------------------------------------------------------------------------------
@@ -247,6 +267,74 @@ def provider_search(request):
         "patients/forms/partials/options.html",
         {"options": options, "placeholder": "Choose a provider"},
     )
+
+
+def _checked_assignment(encounter, assignment_pk):
+    return get_object_or_404(
+        CareAssignment.objects.select_related("provider"), pk=assignment_pk, encounter=encounter
+    )
+
+
+def _care_team_patient(request, pk):
+    return checked_patient(
+        request,
+        pk,
+        permissions.can_edit_clinical,
+        section="encounters",
+        refusal="Only a doctor treating this patient changes the care team.",
+    )
+
+
+@login_required
+@require_POST
+def care_team_end(request, pk, encounter_pk, assignment_pk):
+    """Permission: can_edit_clinical; the message's Undo posts to care_team_restore."""
+    patient = _care_team_patient(request, pk)
+    encounter = _checked_encounter(patient, encounter_pk)
+    assignment = _checked_assignment(encounter, assignment_pk)
+    name = assignment.provider.display_name
+    if assignment.ended_at is None:
+        services.care_assignment_end(assignment=assignment, by=request.user)
+    if not Patient.objects.visible_to(request.user).filter(pk=patient.pk).exists():
+        messages.warning(
+            request,
+            f"You are off the care team of {patient.full_name} and no longer have access to "
+            "the chart. A doctor on the team can assign you again.",
+        )
+        return redirect("patients:list")
+    restore_url = reverse(
+        "patients:care_team_restore",
+        kwargs={"pk": patient.pk, "encounter_pk": encounter.pk, "assignment_pk": assignment.pk},
+    )
+    messages.success(request, _with_undo(request, f"{name} is off the care team.", restore_url))
+    return redirect("patients:care_team", pk=patient.pk, encounter_pk=encounter.pk)
+
+
+@login_required
+@require_POST
+def care_team_restore(request, pk, encounter_pk, assignment_pk):
+    """Permission: as care_team_end; assigns the provider again in the same role."""
+    patient = _care_team_patient(request, pk)
+    encounter = _checked_encounter(patient, encounter_pk)
+    assignment = _checked_assignment(encounter, assignment_pk)
+    name = assignment.provider.display_name
+    if assignment.ended_at is None:
+        messages.info(request, f"{name} is on the care team.")
+    else:
+        try:
+            services.care_assignment_create(
+                encounter=encounter,
+                provider=assignment.provider,
+                role=assignment.role,
+                by=request.user,
+            )
+        except ValidationError as error:
+            messages.error(
+                request, f"{name} could not be assigned again: {' '.join(error.messages)}"
+            )
+        else:
+            messages.success(request, f"{name} is back on the care team.")
+    return redirect("patients:care_team", pk=patient.pk, encounter_pk=encounter.pk)
 
 
 # Clinical records --------------------------------------------------------------------------
@@ -478,6 +566,126 @@ def vaccination_add(request, pk):
     return render(request, "patients/forms/form_page.html", context, status=status)
 
 
+def _vaccination_of(patient, event_id):
+    """The patient's live vaccination event with this id (404 otherwise); None if unreadable."""
+    try:
+        events = vaccinations.vaccinations_for_patient(patient.pk)
+    except DocumentStoreUnavailable:
+        return None
+    for event in events:
+        if event["id"] == event_id:
+            return event
+    raise Http404("No such vaccination")
+
+
+def _shown(event):
+    """The event for the summary on the correct/delete pages: readable corrected-field names."""
+    if event is None:
+        return None
+    corrections = [
+        {**c, "previous": {name.replace("_", " "): v for name, v in c["previous"].items()}}
+        for c in event["corrections"]
+    ]
+    return {**event, "corrections": corrections}
+
+
+def _vaccination_patient(request, pk, doing):
+    return checked_patient(
+        request,
+        pk,
+        permissions.can_record_vitals,
+        section="vaccinations",
+        refusal=f"You may not {doing} vaccinations of this patient.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vaccination_correct(request, pk, event_id):
+    """Permission: can_record_vitals; the earlier values stay inside the event."""
+    patient = _vaccination_patient(request, pk, "correct")
+    event = _vaccination_of(patient, event_id)
+    initial = {field: event[field] for field in vaccinations.CORRECTABLE_FIELDS} if event else {}
+    form = VaccinationCorrectForm(posted(request), initial=initial)
+    status = 200 if event else 503
+    if event is not None and request.method == "POST" and form.is_valid():
+        try:
+            vaccinations.vaccination_correct(
+                patient=patient,
+                event_id=event["id"],
+                changes=form.changes_to(event),
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+        except DocumentStoreUnavailable:
+            form.add_error(None, VACCINATION_CHANGE_STORE_DOWN)
+            status = 503
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, "The vaccination is corrected; the earlier values are kept.")
+            return redirect(chart_url(patient, "vaccinations-heading"))
+    context = {
+        **_form_context(form, patient, "Correct a vaccination"),
+        "submit_label": "Save correction",
+        "event": _shown(event),
+        "store_notice": "" if event else VACCINATION_UNREADABLE,
+    }
+    return render(request, "patients/forms/vaccination_correct.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vaccination_delete(request, pk, event_id):
+    """Permission: can_record_vitals; the event is marked, not removed (Undo restores it)."""
+    patient = _vaccination_patient(request, pk, "delete")
+    event = _vaccination_of(patient, event_id)
+    form = VaccinationDeleteForm(posted(request))
+    status = 200 if event else 503
+    if event is not None and request.method == "POST" and form.is_valid():
+        try:
+            vaccinations.vaccination_delete(
+                patient=patient, event_id=event["id"], by=request.user, **form.cleaned_data
+            )
+        except DocumentStoreUnavailable:
+            form.add_error(None, VACCINATION_CHANGE_STORE_DOWN)
+            status = 503
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            restore_url = reverse(
+                "patients:vaccination_restore", kwargs={"pk": patient.pk, "event_id": event["id"]}
+            )
+            messages.success(
+                request, _with_undo(request, "The vaccination is deleted.", restore_url)
+            )
+            return redirect(chart_url(patient, "vaccinations-heading"))
+    context = {
+        **_form_context(form, patient, "Delete a vaccination"),
+        "submit_label": "Delete",
+        "event": _shown(event),
+        "store_notice": "" if event else VACCINATION_UNREADABLE,
+    }
+    return render(request, "patients/forms/vaccination_delete.html", context, status=status)
+
+
+@login_required
+@require_POST
+def vaccination_restore(request, pk, event_id):
+    """Permission: as vaccination_delete; brings back a deleted event of this patient."""
+    patient = _vaccination_patient(request, pk, "restore")
+    try:
+        vaccinations.vaccination_restore(patient=patient, event_id=event_id, by=request.user)
+    except ValidationError as error:
+        raise Http404("No such deleted vaccination") from error
+    except DocumentStoreUnavailable:
+        text = "The vaccination was not restored: the document store is unavailable."
+        messages.error(request, _with_undo(request, text, request.path, label="Try again"))
+    else:
+        messages.success(request, "The vaccination is restored.")
+    return redirect(chart_url(patient, "vaccinations-heading"))
+
+
 # Soft delete and undo ------------------------------------------------------------------------
 
 # kind in the URL -> (model, path to the patient, predicate, chart heading id or None for the
@@ -569,17 +777,7 @@ def record_delete(request, pk, kind, record_pk):
             "patients:record_restore",
             kwargs={"pk": patient.pk, "kind": kind, "record_pk": record.pk},
         )
-        messages.success(
-            request,
-            format_html(
-                'The {} is deleted. <form method="post" action="{}" class="d-inline ms-2">'
-                '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-                '<button type="submit" class="btn btn-sm btn-outline-dark">Undo</button></form>',
-                noun,
-                restore_url,
-                get_token(request),
-            ),
-        )
+        messages.success(request, _with_undo(request, f"The {noun} is deleted.", restore_url))
         return redirect(chart_url(patient, anchor or _anchor_for(record)))
     context = {
         **_form_context(form, patient, f"Delete this {noun}"),

@@ -84,6 +84,27 @@ class Target:
         note = note_create(patient=self.patient, author=author, kind="progress", text="Stable.")
         return str(note["id"])
 
+    @cached_property
+    def assignment(self):
+        from patients.models import CareAssignment
+
+        return CareAssignment.objects.filter(encounter=self.encounter).first()
+
+    @cached_property
+    def vaccination_id(self) -> str:
+        from datetime import date
+
+        from patients.vaccinations import vaccination_record
+
+        event = vaccination_record(
+            patient=self.patient,
+            vaccine="Influenza",
+            cvx_code="140",
+            dose_number=1,
+            date=date(2024, 10, 1),
+        )
+        return event["id"]
+
 
 class MixedTarget(Target):
     """This patient's id, everything else from another patient (tampering inside the URL)."""
@@ -93,7 +114,7 @@ class MixedTarget(Target):
         self._other = other
 
     def __getattribute__(self, name):
-        if name in ("encounter", "vitals", "note_id"):
+        if name in ("encounter", "vitals", "note_id", "assignment", "vaccination_id"):
             return getattr(object.__getattribute__(self, "_other"), name)
         return object.__getattribute__(self, name)
 
@@ -142,6 +163,14 @@ def _encounter(t):
     return {"pk": t.patient.pk, "encounter_pk": t.encounter.pk}
 
 
+def _assignment(t):
+    return {**_encounter(t), "assignment_pk": t.assignment.pk}
+
+
+def _vaccination(t):
+    return {"pk": t.patient.pk, "event_id": t.vaccination_id}
+
+
 CLINICIANS = (DOCTOR, NURSE)
 REGISTRATION = (FRONT_DESK, ADMINISTRATOR)
 DIRECTORY_USERS = (DOCTOR, NURSE, DOCTOR_ELSEWHERE, FRONT_DESK, ADMINISTRATOR)
@@ -182,6 +211,18 @@ URL_ACCESS: dict[str, Row] = {
     "patients:encounter_open": Row(kwargs=_patient, expect=patient_page(allowed=(DOCTOR,))),
     "patients:encounter_close": Row(kwargs=_encounter, expect=patient_page(allowed=(DOCTOR,))),
     "patients:care_team": Row(kwargs=_encounter, expect=patient_page(allowed=(DOCTOR,))),
+    "patients:care_team_end": Row(
+        kwargs=_assignment,
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only; the form on the care-team page posts here",
+    ),
+    "patients:care_team_restore": Row(
+        kwargs=_assignment,
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only: the Undo button of care_team_end's message",
+    ),
     "patients:vitals_add": Row(
         kwargs=_patient,
         expect=patient_page(allowed=CLINICIANS),
@@ -217,6 +258,18 @@ URL_ACCESS: dict[str, Row] = {
         expect=patient_page(allowed=CLINICIANS),
     ),
     "patients:vaccination_add": Row(kwargs=_patient, expect=patient_page(allowed=CLINICIANS)),
+    "patients:vaccination_correct": Row(
+        kwargs=_vaccination, expect=patient_page(allowed=CLINICIANS)
+    ),
+    "patients:vaccination_delete": Row(
+        kwargs=_vaccination, expect=patient_page(allowed=CLINICIANS)
+    ),
+    "patients:vaccination_restore": Row(
+        kwargs=_vaccination,
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only: the Undo button of vaccination_delete's message",
+    ),
     "patients:record_delete": Row(
         kwargs=lambda t: {"pk": t.patient.pk, "kind": "vitals", "record_pk": t.vitals.pk},
         expect=patient_page(allowed=CLINICIANS),

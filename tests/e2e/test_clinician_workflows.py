@@ -1,12 +1,14 @@
 """The issue's browser scenarios, end to end through the login page."""
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
 from patients.models import VitalSigns
 from patients.tests.factories import ConditionFactory
+from patients.vaccinations import vaccination_record
 from phms.roles import Role
 from phms.tests import personas
 from tests.e2e.conftest import sign_in, with_password
@@ -133,3 +135,38 @@ def test_it_lets_a_doctor_outside_the_care_team_break_the_glass(page, care_team)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Lovelace")
     expect(page.get_by_test_id("break-glass-banner")).to_be_visible()
     page.shot("chart-with-banner")
+
+
+def test_it_lets_a_nurse_correct_a_vaccination_and_undo_its_deletion(page, care_team):
+    patient = care_team["patient"]
+    vaccination_record(
+        patient=patient,
+        vaccine="Influenza, seasonal",
+        cvx_code="140",
+        dose_number=1,
+        date=date(2024, 10, 1),
+        lot="L1",
+    )
+    sign_in(page, "nurse.joy")
+    page.goto(f"/patients/{patient.pk}/")
+    section = page.get_by_test_id("section-vaccinations")
+    section.get_by_role("link", name=re.compile("^Correct the Influenza")).click()
+    expect(page.get_by_label("Lot")).to_have_value("L1")
+    page.get_by_label("Lot").fill("L2")
+    page.get_by_label("Reason for the correction").fill("Lot number misread")
+    page.shot("vaccination-correct-form")
+    page.get_by_role("button", name="Save correction").click()
+    expect(page.get_by_text("The vaccination is corrected")).to_be_visible()
+    expect(section).to_contain_text("L2")
+    expect(section).to_contain_text("corrected 1 time")
+    page.shot("vaccination-corrected")
+
+    section.get_by_role("link", name=re.compile("^Delete the Influenza")).click()
+    page.get_by_label("Reason for the deletion").fill("Recorded in the wrong chart")
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("The vaccination is deleted.")).to_be_visible()
+    expect(section).to_contain_text("No vaccinations recorded.")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text("The vaccination is restored.")).to_be_visible()
+    expect(section).to_contain_text("L2")
+    page.shot("vaccination-restored")

@@ -704,3 +704,34 @@ class Prescription(SoftDeleteModel):
 
     def __str__(self):
         return f"{self.medication} {self.dose}".strip()
+
+
+# Chart versions -------------------------------------------------------------------------
+# Written only by database triggers (migration 0002) and, for the document store, by
+# patients.chart_cache; read to key the chart page's cached sections.
+
+
+class ChartVersion(models.Model):
+    """A number that changes whenever anything shown in one patient's chart changes."""
+
+    patient = models.OneToOneField(
+        Patient,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="+",
+    )
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"chart {self.patient_id} v{self.version}"
+
+
+class ReferenceDataVersion(models.Model):
+    """One row whose number changes when any catalog name a chart shows changes
+    (conditions, lab tests, medications, payers, organizations, providers, usernames)."""
+
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"reference data v{self.version}"

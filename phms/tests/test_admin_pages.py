@@ -35,6 +35,10 @@ def admin_url(model, view, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
+# Kept by database triggers for the chart cache; nobody edits them.
+CACHE_BOOKKEEPING_MODELS = {"ChartVersion", "ReferenceDataVersion"}
+
+
 def test_it_registers_every_domain_model():
     from django.apps import apps
 
@@ -43,6 +47,7 @@ def test_it_registers_every_domain_model():
         for app in DOMAIN_APPS
         for model in apps.get_app_config(app).get_models()
         if not model.__name__.startswith("Historical")
+        and model.__name__ not in CACHE_BOOKKEEPING_MODELS
     }
     assert expected <= set(admin.site._registry)
 

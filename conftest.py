@@ -1,6 +1,7 @@
 """Project-wide pytest fixtures."""
 
 import pytest
+from django.core.cache import cache
 
 from phms import documents
 
@@ -14,6 +15,12 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rendered charts are cached per chart version; a test starts with none of another's.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from patients.chart_cache import charts_changing
 from phms import documents
 
 MAX_NOTE_BYTES = 64 * 1024
@@ -75,7 +76,7 @@ def note_create(
 
     notes = documents.collection(documents.NOTES)
     try:
-        with documents.store_errors():
+        with charts_changing([patient.pk]), documents.store_errors():
             result = notes.insert_one(document)
     except DuplicateKeyError:
         # Another import of the same note won the race; the first one stands.
@@ -134,7 +135,7 @@ def notes_import_many(*, notes: list[dict]) -> int:
     new = [document for key, (_, document) in prepared.items() if key not in existing]
     if not new:
         return 0
-    with documents.store_errors():
+    with charts_changing(doc["patient_id"] for doc in new), documents.store_errors():
         try:
             collection.insert_many(new, ordered=False)
         except BulkWriteError as error:
@@ -170,7 +171,7 @@ def note_amend(*, patient, note_id, author, text, reason) -> dict:
         "author_name": _person_name(author),
         "amended_at": timezone.now().astimezone(UTC),
     }
-    with documents.store_errors():
+    with charts_changing([patient.pk]), documents.store_errors():
         notes.update_one(query, {"$set": {"text": text}, "$push": {"amendments": amendment}})
         updated = notes.find_one(query)
     return _note_out(updated)
@@ -478,6 +479,4 @@ def _live_patient_ids(patient_ids) -> set[int]:
 def _deleted_patient_ids() -> set[int]:
     from patients.models import Patient
 
-    return set(
-        Patient.all_objects.filter(deleted_at__isnull=False).values_list("pk", flat=True)
-    )
+    return set(Patient.all_objects.filter(deleted_at__isnull=False).values_list("pk", flat=True))

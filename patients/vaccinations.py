@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from patients.chart_cache import charts_changing
 from phms import documents
 
 MAX_DOSE_NUMBER = 20
@@ -113,36 +114,37 @@ def vaccinations_import_many(*, events: list[dict], by=None) -> int:
         by_patient.setdefault(item["patient"].pk, []).append(event)
     if not by_patient:
         return 0
-    vaccinations = documents.collection(documents.VACCINATIONS)
-    # One query per batch: the embedded store reads the whole collection on every insert.
-    with documents.store_errors():
-        found = {
-            document["patient_id"]: document
-            for document in vaccinations.find({"patient_id": {"$in": list(by_patient)}})
-        }
-    added = 0
-    new_documents = []
-    for patient_pk, new_events in by_patient.items():
-        document = found.get(patient_pk)
-        current = list((document or {}).get("events", []))
-        fresh = _events_not_in(current, new_events)
-        if not fresh:
-            continue
-        if document is None:
-            new_documents.append({"patient_id": patient_pk, "events": fresh, "version": 1})
-            continue
-        added += len(fresh)
-        version = document.get("version", 0)
+    with charts_changing(by_patient):
+        vaccinations = documents.collection(documents.VACCINATIONS)
+        # One query per batch: the embedded store reads the whole collection on every insert.
         with documents.store_errors():
-            result = vaccinations.update_one(
-                {"_id": document["_id"], "version": version},
-                {"$set": {"events": [*current, *fresh], "version": version + 1}},
-            )
-        if result.matched_count != 1:
-            added -= len(fresh) - _add_events_again(patient_pk, new_events)
-    if new_documents:
-        added += _insert_documents(vaccinations, new_documents, by_patient)
-    return added
+            found = {
+                document["patient_id"]: document
+                for document in vaccinations.find({"patient_id": {"$in": list(by_patient)}})
+            }
+        added = 0
+        new_documents = []
+        for patient_pk, new_events in by_patient.items():
+            document = found.get(patient_pk)
+            current = list((document or {}).get("events", []))
+            fresh = _events_not_in(current, new_events)
+            if not fresh:
+                continue
+            if document is None:
+                new_documents.append({"patient_id": patient_pk, "events": fresh, "version": 1})
+                continue
+            added += len(fresh)
+            version = document.get("version", 0)
+            with documents.store_errors():
+                result = vaccinations.update_one(
+                    {"_id": document["_id"], "version": version},
+                    {"$set": {"events": [*current, *fresh], "version": version + 1}},
+                )
+            if result.matched_count != 1:
+                added -= len(fresh) - _add_events_again(patient_pk, new_events)
+        if new_documents:
+            added += _insert_documents(vaccinations, new_documents, by_patient)
+        return added
 
 
 def vaccination_correct(*, patient, event_id, changes, reason, by) -> dict:
@@ -268,7 +270,7 @@ def _update_events(patient_pk: int, change, *, create=False) -> list[dict]:
         if new_events is None:
             return events
         try:
-            with documents.store_errors():
+            with charts_changing([patient_pk]), documents.store_errors():
                 if document is None:
                     vaccinations.insert_one(
                         {"patient_id": patient_pk, "events": new_events, "version": 1}
@@ -352,8 +354,10 @@ def _insert_documents(vaccinations, new_documents: list[dict], by_patient: dict)
 def _labelled(error: ValidationError, label: str) -> ValidationError:
     if hasattr(error, "error_dict"):
         return ValidationError(
-            {field: [f"{label}: {m}" for m in messages]
-             for field, messages in error.message_dict.items()}
+            {
+                field: [f"{label}: {m}" for m in messages]
+                for field, messages in error.message_dict.items()
+            }
         )
     return ValidationError(f"{label}: {' '.join(error.messages)}")
 

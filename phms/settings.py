@@ -165,6 +165,13 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Cache ----------------------------------------------------------------------
+# It holds rendered chart sections (patient data): keep it private to this server.
+
+CACHE_URL = env_str("CACHE_URL", "locmemcache://phms-charts?max_entries=2000")
+CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
+CHART_CACHE_SECONDS = env_int("CHART_CACHE_SECONDS", 3600)
+
 # Document store (MongoDB, or the embedded store when MONGO_URL is unset) ---------
 
 MONGO_URL = env_str("MONGO_URL", "")

@@ -4,9 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from patients.access import get_patient_for_user
+from patients.chart_cache import cached_chart_sections
 from patients.notes import notes_for_patient
 from patients.selectors import patient_change_history, patient_chart
 from patients.vaccinations import vaccinations_for_patient
@@ -15,24 +17,25 @@ from patients.vitals_chart import vitals_trend_svg
 from phms import documents, permissions
 from phms.audit import Section, access_log_record
 
+SCREEN = ("patients/chart.html", "patients/partials/chart_sections.html")
+PRINT = ("patients/chart_print.html", "patients/partials/chart_print_sections.html")
+
 
 @login_required
 @require_GET
 def chart(request, pk):
     """Permission: anyone who may see the patient, sections by role (front desk: demographics)."""
-    return _render_chart(
-        request, pk, "patients/chart.html", logged_as=Section.CHART, with_actions=True
-    )
+    return _render_chart(request, pk, SCREEN, logged_as=Section.CHART, with_actions=True)
 
 
 @login_required
 @require_GET
 def chart_print(request, pk):
     """Permission: as the chart."""
-    return _render_chart(request, pk, "patients/chart_print.html", logged_as=Section.PRINT)
+    return _render_chart(request, pk, PRINT, logged_as=Section.PRINT)
 
 
-def _render_chart(request, pk, template_name, *, logged_as, with_actions=False):
+def _render_chart(request, pk, templates, *, logged_as, with_actions=False):
     user = request.user
     try:
         patient = get_patient_for_user(user, pk)
@@ -47,17 +50,34 @@ def _render_chart(request, pk, template_name, *, logged_as, with_actions=False):
         "demographics": permissions.can_view_demographics(user, patient),
         "clinical": permissions.can_view_clinical(user, patient),
     }
-    context = {"patient": patient, "show": show, "chart": patient_chart(patient)}
-    if with_actions:
-        context["actions"] = recording_actions(user, patient)
+    actions = recording_actions(user, patient) if with_actions else {}
     # One row per page view: the chart (or its print) covers notes and vaccinations too.
     section = logged_as if show["clinical"] else Section.DEMOGRAPHICS
     access_log_record(request, patient=patient, section=section)
+    page_template, sections_template = templates
+    sections = cached_chart_sections(
+        patient,
+        variant=sections_template,
+        flags={**show, **{f"may_record_{kind}": allowed for kind, allowed in actions.items()}},
+        render=lambda: _render_sections(sections_template, patient, show, actions),
+    )
+    context = {"patient": patient, "show": show, "actions": actions, "sections": sections}
+    return render(request, page_template, context)
+
+
+def _render_sections(template_name, patient, show, actions) -> tuple[str, bool]:
+    """The chart's sections and whether they may be cached (not while a store is down)."""
+    context = {
+        "patient": patient,
+        "show": show,
+        "actions": actions,
+        "chart": patient_chart(patient),
+    }
     if show["clinical"]:
         context.update(_documents_for(patient))
         context["vitals_svg"] = vitals_trend_svg(context["chart"].vitals_oldest_first)
         context["history"] = patient_change_history(patient)
-    return render(request, template_name, context)
+    return render_to_string(template_name, context), not context.get("documents_down", False)
 
 
 def _documents_for(patient) -> dict:

@@ -68,6 +68,10 @@ def test_it_stores_mysql_text_as_utf8mb4(compose):
     assert "--character-set-server=utf8mb4" in compose["services"]["mysql"]["command"]
 
 
+def test_it_lets_the_app_user_create_its_triggers_with_the_binary_log_on(compose):
+    assert "--log-bin-trust-function-creators=1" in compose["services"]["mysql"]["command"]
+
+
 def test_it_keeps_the_data_on_named_volumes(compose):
     declared = set(compose["volumes"])
     for name, data_path in (("mysql", "/var/lib/mysql"), ("mongo", "/data/db")):

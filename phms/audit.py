@@ -31,11 +31,10 @@ def client_address(request) -> str | None:
 def access_log_record(request, *, patient, section) -> AccessLog:
     """Append who read which section of which patient, when and from where."""
     user = request.user
-    emergency = (
-        BreakGlassAccess.objects.active()
-        .filter(user=user, patient=patient)
-        .order_by("-started_at")
-        .first()
+    emergency = max(
+        (access for access in active_break_glass(request) if access.patient_id == patient.pk),
+        key=lambda access: access.started_at,
+        default=None,
     )
     return AccessLog.objects.create(
         user=user,
@@ -45,6 +44,23 @@ def access_log_record(request, *, patient, section) -> AccessLog:
         client_address=client_address(request),
         break_glass_reason=emergency.reason[:500] if emergency else "",
     )
+
+
+def active_break_glass(request) -> list[BreakGlassAccess]:
+    """The signed-in user's active break-the-glass accesses, soonest to expire first.
+
+    Read once per request: the access log and the page's banner both need them.
+    """
+    accesses = getattr(request, "_active_break_glass", None)
+    if accesses is None:
+        accesses = list(
+            BreakGlassAccess.objects.active()
+            .filter(user=request.user)
+            .select_related("patient")
+            .order_by("expires_at")
+        )
+        request._active_break_glass = accesses
+    return accesses
 
 
 def access_history_for_patient(patient):

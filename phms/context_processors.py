@@ -1,4 +1,5 @@
 from phms import permissions
+from phms.audit import active_break_glass
 from phms.roles import primary_role
 
 
@@ -22,13 +23,4 @@ def break_glass(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not permissions.is_clinician(user):
         return {"break_glass_accesses": []}
-    from phms.models import BreakGlassAccess
-
-    return {
-        "break_glass_accesses": list(
-            BreakGlassAccess.objects.active()
-            .filter(user=user)
-            .select_related("patient")
-            .order_by("expires_at")
-        )
-    }
+    return {"break_glass_accesses": active_break_glass(request)}

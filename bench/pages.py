@@ -125,12 +125,14 @@ def _personas():
     return doctor_user, front_desk, patient
 
 
-def _time(client, url, params, count) -> list[float]:
+def _time(client, url, params, count, before=None) -> list[float]:
     for index in range(min(10, count)):  # warm-up: template and query caches, lazy imports
         assert client.get(url, params(index) if callable(params) else params).status_code == 200
     timings = []
     for index in range(count):
         query = params(index) if callable(params) else params
+        if before is not None:
+            before()
         started = time.perf_counter()
         response = client.get(url, query)
         timings.append((time.perf_counter() - started) * 1000)
@@ -176,6 +178,7 @@ def main() -> int:
             **settings.STORAGES,
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
+        from django.core.cache import cache
         from django.db import connection
         from django.test import Client
         from django.urls import reverse
@@ -197,21 +200,39 @@ def main() -> int:
         desk_client.force_login(front_desk)
         list_url = reverse("patients:list")
         chart_url = reverse("patients:chart", kwargs={"pk": patient.pk})
+        # The chart's sections are cached per chart version (patients/chart_cache.py): a
+        # repeat view of an unchanged chart is the common case; the first view after any
+        # change renders everything, and is timed with the cache emptied before each request.
         cases = [
-            ("floor: home (front desk)", desk_client, reverse("home"), {}),
-            ("search, front desk (all)", desk_client, list_url, lambda i: {"q": names[i % 10]}),
-            ("search, doctor (own)", doctor_client, list_url, lambda i: {"q": names[i % 10]}),
-            ("list page 3, sort DOB", desk_client, list_url, {"sort": "date_of_birth", "page": 3}),
-            ("chart (doctor)", doctor_client, chart_url, {}),
+            ("floor: home (front desk)", desk_client, reverse("home"), {}, None),
+            (
+                "search, front desk (all)",
+                desk_client,
+                list_url,
+                lambda i: {"q": names[i % 10]},
+                None,
+            ),
+            ("search, doctor (own)", doctor_client, list_url, lambda i: {"q": names[i % 10]}, None),
+            (
+                "list page 3, sort DOB",
+                desk_client,
+                list_url,
+                {"sort": "date_of_birth", "page": 3},
+                None,
+            ),
+            ("chart, first view (doctor)", doctor_client, chart_url, {}, cache.clear),
+            ("chart (doctor)", doctor_client, chart_url, {}, None),
         ]
         rows = []
-        for name, client, url, params in cases:
+        for name, client, url, params, before in cases:
             queries = []
+            if before is not None:
+                before()
             with connection.execute_wrapper(
                 lambda run, sql, *rest, seen=queries: seen.append(sql) or run(sql, *rest)
             ):
                 client.get(url, params(0) if callable(params) else params)
-            p50, p95 = _percentiles(_time(client, url, params, args.requests))
+            p50, p95 = _percentiles(_time(client, url, params, args.requests, before))
             rows.append((name, p50, p95, len(queries)))
         if args.profile:
             _profile(doctor_client, chart_url)
@@ -224,6 +245,7 @@ def main() -> int:
         chart_ratio = rows[-1][1] / floor
         verdict = "met" if chart_ratio <= 3 else "NOT met"
         print(f"\nTarget chart p50 <= 3x floor: {verdict} ({chart_ratio:.1f}x)")
+        print(f"First view of a chart (nothing cached): {rows[-2][1] / floor:.1f}x the floor")
         if label.startswith("MariaDB"):
             connection.close()
             _recreate_mysql_database(urlsplit(os.environ["DATABASE_URL"]), create=False)

@@ -387,6 +387,29 @@ def test_it_keeps_the_note_text_when_the_document_store_is_down(
     assert "Do not lose me." in html
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_it_says_the_note_cannot_be_amended_while_the_document_store_is_down(
+    client, attending_doctor, patient_record, monkeypatch, method
+):
+    note = notes.note_create(
+        patient=patient_record, author=attending_doctor, kind="progress", text="BP 150/90."
+    )
+
+    def store_down(*args, **kwargs):
+        raise DocumentStoreUnavailable("down")
+
+    monkeypatch.setattr(notes, "notes_for_patient", store_down)
+    client.force_login(attending_doctor)
+    url = reverse("patients:note_amend", kwargs={"pk": patient_record.pk, "note_id": note["id"]})
+    response = getattr(client, method)(url, {"text": "Keep me.", "reason": "r"})
+
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "The note cannot be shown: the document store is unavailable." in html
+    if method == "post":
+        assert "Keep me." in html
+
+
 def test_it_refuses_an_empty_note(client, ward_nurse, patient_record):
     client.force_login(ward_nurse)
     response = client.post(

@@ -64,6 +64,7 @@ VACCINATION_STORE_DOWN = (
 VACCINATION_CHANGE_STORE_DOWN = (
     "The vaccination was not changed: the document store is unavailable. Try again shortly."
 )
+NOTE_UNREADABLE = "The note cannot be shown: the document store is unavailable."
 VACCINATION_UNREADABLE = "The vaccination cannot be shown: the document store is unavailable."
 SEARCH_LIMIT = 30
 
@@ -508,9 +509,7 @@ def note_amend(request, pk, note_id):
     except DocumentStoreUnavailable:
         note, status = None, 503
     form = NoteAmendForm(posted(request), initial={"text": note["text"] if note else ""})
-    if note is None:
-        form.add_error(None, "The note cannot be shown: the document store is unavailable.")
-    elif request.method == "POST" and form.is_valid():
+    if note is not None and request.method == "POST" and form.is_valid():
         try:
             notes.note_amend(
                 patient=patient, note_id=note["id"], author=request.user, **form.cleaned_data
@@ -527,6 +526,7 @@ def note_amend(request, pk, note_id):
         **_form_context(form, patient, "Amend a note"),
         "submit_label": "Save amendment",
         "note": note,
+        "store_notice": "" if note else NOTE_UNREADABLE,
     }
     return render(request, "patients/forms/note_amend.html", context, status=status)
 

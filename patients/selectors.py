@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from patients.models import (
@@ -19,6 +20,7 @@ from patients.models import (
     VitalSigns,
 )
 from patients.notes import SearchMode, notes_search
+from patients.vitals_chart import MAX_POINTS as VITALS_TREND_POINTS
 from phms.documents import DocumentStoreUnavailable
 
 # Sort keys the directory offers; the id makes the order total so pages never overlap.
@@ -76,20 +78,29 @@ def patient_search(
     return patients.order_by(*(f"-{key}" if descending else key for key in keys))
 
 
+CHART_ENCOUNTERS_PER_PAGE = 20
+# A page number past any real chart; requests beyond it are read as "the last page".
+MAX_ENCOUNTERS_PAGE = 1_000_000
+
+
 @dataclass
 class PatientChart:
-    """Everything the chart page shows from the relational store, loaded in fixed queries."""
+    """Everything the chart page shows from the relational store, loaded in fixed queries.
+
+    `encounters` is one page of the timeline, newest first (`encounters_page` says which);
+    `vitals_oldest_first` holds the latest readings across all encounters, for the trend.
+    """
 
     patient: Patient
-    encounters: list[Encounter]
+    encounters_page: Page
     coverages: list[Coverage]
     emergency_contacts: list[EmergencyContact]
     allergies: list[Allergy]
-    vitals: list[VitalSigns] = field(default_factory=list)
+    vitals_oldest_first: list[VitalSigns] = field(default_factory=list)
 
     @property
-    def vitals_oldest_first(self) -> list[VitalSigns]:
-        return sorted(self.vitals, key=lambda vitals: vitals.recorded_at)
+    def encounters(self) -> list[Encounter]:
+        return self.encounters_page.object_list
 
 
 def _provider_related(prefix: str) -> tuple[str, ...]:
@@ -135,18 +146,52 @@ def _encounters_with_details() -> QuerySet[Encounter]:
     )
 
 
-def patient_chart(patient: Patient) -> PatientChart:
-    """The patient's chart: 10 queries whatever the number of encounters."""
-    encounters = list(_encounters_with_details().filter(patient=patient).order_by("-admitted_at"))
+def requested_encounters_page(value) -> int:
+    """The encounter page a request asks for, read as `Paginator.get_page` reads it but
+    without counting: not a number -> 1; below 1 or past any chart -> 0, which get_page
+    answers with the last page. The view keys the cached sections on it."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= MAX_ENCOUNTERS_PAGE else 0
+
+
+def _encounters_page(patient: Patient, number, per_page: int | None) -> Page:
+    # The id makes the order total, so neighbouring pages never share or skip an encounter.
+    encounters = _encounters_with_details().filter(patient=patient).order_by("-admitted_at", "-id")
+    if per_page is None:
+        everything = list(encounters)
+        return Paginator(everything, max(len(everything), 1)).page(1)
+    page = Paginator(encounters, per_page).get_page(number)
+    page.object_list = list(page.object_list)  # runs the prefetches for this page only
+    return page
+
+
+def _latest_vitals_oldest_first(patient: Patient) -> list[VitalSigns]:
+    latest = VitalSigns.objects.filter(
+        encounter__patient=patient, encounter__deleted_at__isnull=True
+    ).order_by("-recorded_at", "-id")[:VITALS_TREND_POINTS]
+    return list(latest)[::-1]
+
+
+def patient_chart(
+    patient: Patient, *, encounters_page=1, per_page: int | None = CHART_ENCOUNTERS_PER_PAGE
+) -> PatientChart:
+    """The patient's chart with one page of encounters (`per_page=None`: all of them).
+
+    12 queries whatever the number of encounters (11 for all of them: nothing to count).
+    A page number that is not a number gives page 1, one out of range the last page.
+    """
     return PatientChart(
         patient=patient,
-        encounters=encounters,
+        encounters_page=_encounters_page(patient, encounters_page, per_page),
         coverages=list(
             Coverage.objects.filter(patient=patient).select_related("payer").order_by("-start_date")
         ),
         emergency_contacts=list(EmergencyContact.objects.filter(patient=patient)),
         allergies=list(Allergy.objects.filter(patient=patient)),
-        vitals=[vitals for encounter in encounters for vitals in encounter.vital_signs.all()],
+        vitals_oldest_first=_latest_vitals_oldest_first(patient),
     )
 
 

@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from patients.models import LabResult
+from patients.models import Encounter, LabResult
 from patients.notes import note_create
+from patients.selectors import patient_chart
 from patients.tests.factories import (
     CareAssignmentFactory,
     ConditionFactory,
@@ -230,23 +231,208 @@ def _add_full_encounter(patient, day):
     PrescriptionFactory(encounter=encounter, medication=MedicationFactory(), prescriber=None)
 
 
+def chart_page_url(patient, page):
+    return f"{chart_url(patient)}?encounters_page={page}"
+
+
+def print_url(patient):
+    return reverse("patients:chart_print", kwargs={"pk": patient.pk})
+
+
+def shown_encounter_ids(response) -> list[int]:
+    return [
+        int(pk) for pk in re.findall(r'<h3 id="encounter-(\d+)-heading"', response.content.decode())
+    ]
+
+
+def timeline_ids(patient) -> list[int]:
+    """The patient's encounters newest first, as the timeline pages them."""
+    return list(
+        Encounter.objects.filter(patient=patient)
+        .order_by("-admitted_at", "-id")
+        .values_list("pk", flat=True)
+    )
+
+
+@pytest.fixture
+def fifty_encounter_chart(patient_record):
+    """patient_record (one open encounter) plus 49 finished ones, each with every record."""
+    for day in range(49):
+        _add_full_encounter(patient_record, day)
+    return patient_record
+
+
 def test_it_loads_a_chart_of_fifty_encounters_in_as_many_queries_as_one(
     client, attending_doctor, patient_record, django_assert_max_num_queries
 ):
     client.force_login(attending_doctor)
     client.get(chart_url(patient_record))  # warm per-process caches (content types, etc.)
-    cache.clear()  # measure a full render, not the cached sections
-    with CaptureQueriesContext(connection) as one_encounter:
-        assert client.get(chart_url(patient_record)).status_code == 200
+    one_encounter = {}
+    for name, url in [("screen", chart_url(patient_record)), ("print", print_url(patient_record))]:
+        cache.clear()  # measure a full render, not the cached sections
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        one_encounter[name] = len(captured.captured_queries)
     for day in range(49):
         _add_full_encounter(patient_record, day)
-    cache.clear()
 
-    with django_assert_max_num_queries(len(one_encounter.captured_queries)):
-        response = client.get(chart_url(patient_record))
+    for name, url, shown in [
+        ("screen", chart_url(patient_record), 20),
+        ("screen", chart_page_url(patient_record, 3), 10),
+        ("print", print_url(patient_record), 50),
+    ]:
+        cache.clear()
+        with django_assert_max_num_queries(one_encounter[name]):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert len(shown_encounter_ids(response)) == shown
+
+
+def test_it_shows_the_newest_twenty_encounters_and_a_way_to_older_ones(
+    client, attending_doctor, fifty_encounter_chart
+):
+    client.force_login(attending_doctor)
+
+    response = client.get(chart_url(fifty_encounter_chart))
+
+    page = response.content.decode()
+    assert shown_encounter_ids(response) == timeline_ids(fifty_encounter_chart)[:20]
+    assert '<nav aria-label="Encounter pages"' in page
+    assert "Encounters 1–20 of 50" in page
+    older = f'href="{chart_page_url(fifty_encounter_chart, 2)}#encounters-heading">Older encounters'
+    assert older in page
+    assert "Newer encounters" not in page
+
+
+def test_it_shows_the_last_ten_of_fifty_encounters_on_page_three(
+    client, attending_doctor, fifty_encounter_chart
+):
+    client.force_login(attending_doctor)
+
+    response = client.get(chart_page_url(fifty_encounter_chart, 3))
+
+    page = response.content.decode()
+    assert shown_encounter_ids(response) == timeline_ids(fifty_encounter_chart)[40:]
+    assert "Encounters 41–50 of 50" in page
+    newer = f'href="{chart_page_url(fifty_encounter_chart, 2)}#encounters-heading">Newer encounters'
+    assert newer in page
+    assert "Older encounters" not in page
+
+
+@pytest.mark.parametrize(
+    ("asked", "shown"),
+    [
+        ("abc", "1–20"),
+        ("", "1–20"),
+        ("2.5", "1–20"),
+        ("-1", "41–50"),
+        ("0", "41–50"),
+        ("999", "41–50"),
+        ("9" * 40, "41–50"),
+    ],
+)
+def test_it_answers_a_bad_page_number_with_a_real_page(
+    client, attending_doctor, fifty_encounter_chart, asked, shown
+):
+    client.force_login(attending_doctor)
+
+    response = client.get(chart_url(fifty_encounter_chart), {"encounters_page": asked})
 
     assert response.status_code == 200
-    assert response.content.decode().count('<h3 id="encounter-') == 50
+    assert f"Encounters {shown} of 50" in response.content.decode()
+
+
+def test_it_shows_no_page_navigation_on_a_short_chart(client, attending_doctor, patient_record):
+    client.force_login(attending_doctor)
+
+    response = client.get(chart_url(patient_record))
+
+    assert len(shown_encounter_ids(response)) == 1
+    assert "Encounter pages" not in response.content.decode()
+
+
+def test_it_prints_every_encounter_without_page_navigation(
+    client, attending_doctor, fifty_encounter_chart
+):
+    client.force_login(attending_doctor)
+
+    response = client.get(print_url(fifty_encounter_chart), {"encounters_page": "2"})
+
+    assert shown_encounter_ids(response) == timeline_ids(fifty_encounter_chart)
+    assert "Encounter pages" not in response.content.decode()
+    assert "Older encounters" not in response.content.decode()
+
+
+def test_it_draws_the_vitals_trend_from_encounters_on_every_page(
+    client, attending_doctor, fifty_encounter_chart
+):
+    client.force_login(attending_doctor)
+
+    page = client.get(chart_url(fifty_encounter_chart)).content.decode()
+
+    # One reading per encounter, 30 of them on encounters that page 1 does not show.
+    assert "Heart rate (/min): 50 readings" in page
+
+
+def test_it_draws_the_vitals_trend_from_the_latest_sixty_readings(
+    client, attending_doctor, patient_record
+):
+    encounter = patient_record.encounters.get()
+    start = dt.datetime(2022, 1, 1, tzinfo=dt.UTC)
+    for minute in range(70):
+        VitalSignsFactory(
+            encounter=encounter,
+            recorded_at=start + dt.timedelta(minutes=minute),
+            heart_rate=30 + minute,
+        )
+    client.force_login(attending_doctor)
+
+    page = client.get(chart_url(patient_record)).content.decode()
+
+    # The fixture's own reading (2024 or later) is the latest; the 59 before it are the
+    # readings of minutes 11 to 69 (heart rates 41 to 99); older ones stay out of the trend.
+    latest = encounter.vital_signs.order_by("-recorded_at").first()
+    assert f"Heart rate (/min): 60 readings, latest {latest.heart_rate}, range 41 to 99" in page
+
+
+def test_it_caches_each_page_of_encounters_apart(client, attending_doctor, fifty_encounter_chart):
+    client.force_login(attending_doctor)
+    ids = timeline_ids(fifty_encounter_chart)
+
+    first = client.get(chart_url(fifty_encounter_chart))
+    second = client.get(chart_page_url(fifty_encounter_chart, 2))
+    first_again = client.get(chart_page_url(fifty_encounter_chart, 1))
+
+    assert shown_encounter_ids(first) == ids[:20]
+    assert shown_encounter_ids(second) == ids[20:40]
+    assert shown_encounter_ids(first_again) == ids[:20]
+    assert "Encounters 21–40 of 50" in second.content.decode()
+
+
+def test_it_keeps_only_real_pages_in_the_cache(client, attending_doctor, fifty_encounter_chart):
+    def cached_sections():  # the tests' cache is the local-memory one (settings.CACHE_URL)
+        return [key for key in cache._cache if "chart-sections" in key]
+
+    client.force_login(attending_doctor)
+
+    client.get(chart_page_url(fifty_encounter_chart, 999))
+    client.get(chart_page_url(fifty_encounter_chart, -1))
+    assert cached_sections() == []
+
+    client.get(chart_page_url(fifty_encounter_chart, 3))
+    assert len(cached_sections()) == 1
+
+
+def test_it_pages_encounters_of_the_same_time_without_overlap(patient_record):
+    same_time = dt.datetime(2023, 6, 1, 8, 0, tzinfo=dt.UTC)
+    for _ in range(44):
+        EncounterFactory(patient=patient_record, admitted_at=same_time, finished=True)
+
+    pages = [patient_chart(patient_record, encounters_page=number) for number in (1, 2, 3)]
+
+    shown = [encounter.pk for page in pages for encounter in page.encounters]
+    assert sorted(shown) == sorted(timeline_ids(patient_record))
+    assert [len(page.encounters) for page in pages] == [20, 20, 5]
 
 
 def test_it_marks_the_latest_reading_even_when_there_is_only_one():

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from patients.access import get_patient_for_user
 from patients.chart_cache import cached_chart_sections
 from patients.notes import notes_for_patient
-from patients.selectors import patient_change_history, patient_chart
+from patients.selectors import patient_change_history, patient_chart, requested_encounters_page
 from patients.vaccinations import vaccinations_for_patient
 from patients.views.records import recording_actions
 from patients.vitals_chart import vitals_trend_svg
@@ -25,17 +25,21 @@ PRINT = ("patients/chart_print.html", "patients/partials/chart_print_sections.ht
 @require_GET
 def chart(request, pk):
     """Permission: anyone who may see the patient, sections by role (front desk: demographics)."""
-    return _render_chart(request, pk, SCREEN, logged_as=Section.CHART, with_actions=True)
+    page = requested_encounters_page(request.GET.get("encounters_page"))
+    return _render_chart(
+        request, pk, SCREEN, logged_as=Section.CHART, with_actions=True, encounters_page=page
+    )
 
 
 @login_required
 @require_GET
 def chart_print(request, pk):
-    """Permission: as the chart."""
-    return _render_chart(request, pk, PRINT, logged_as=Section.PRINT)
+    """Permission: as the chart. Every encounter, on one page."""
+    return _render_chart(request, pk, PRINT, logged_as=Section.PRINT, encounters_page=None)
 
 
-def _render_chart(request, pk, templates, *, logged_as, with_actions=False):
+def _render_chart(request, pk, templates, *, logged_as, encounters_page, with_actions=False):
+    """`encounters_page`: the timeline page asked for (requested_encounters_page), None: all."""
     user = request.user
     try:
         patient = get_patient_for_user(user, pk)
@@ -55,29 +59,36 @@ def _render_chart(request, pk, templates, *, logged_as, with_actions=False):
     section = logged_as if show["clinical"] else Section.DEMOGRAPHICS
     access_log_record(request, patient=patient, section=section)
     page_template, sections_template = templates
+    variant = (
+        sections_template
+        if encounters_page is None
+        else f"{sections_template}#page{encounters_page}"
+    )
     sections = cached_chart_sections(
         patient,
-        variant=sections_template,
+        variant=variant,
         flags={**show, **{f"may_record_{kind}": allowed for kind, allowed in actions.items()}},
-        render=lambda: _render_sections(sections_template, patient, show, actions),
+        render=lambda: _render_sections(sections_template, patient, show, actions, encounters_page),
     )
     context = {"patient": patient, "show": show, "actions": actions, "sections": sections}
     return render(request, page_template, context)
 
 
-def _render_sections(template_name, patient, show, actions) -> tuple[str, bool]:
-    """The chart's sections and whether they may be cached (not while a store is down)."""
-    context = {
-        "patient": patient,
-        "show": show,
-        "actions": actions,
-        "chart": patient_chart(patient),
-    }
+def _render_sections(template_name, patient, show, actions, encounters_page) -> tuple[str, bool]:
+    """The chart's sections and whether they may be cached: not while a store is down, nor
+    under a page number that showed another page (out of range), so only real pages are kept."""
+    if encounters_page is None:
+        chart = patient_chart(patient, per_page=None)
+    else:
+        chart = patient_chart(patient, encounters_page=encounters_page)
+    context = {"patient": patient, "show": show, "actions": actions, "chart": chart}
     if show["clinical"]:
         context.update(_documents_for(patient))
         context["vitals_svg"] = vitals_trend_svg(context["chart"].vitals_oldest_first)
         context["history"] = patient_change_history(patient)
-    return render_to_string(template_name, context), not context.get("documents_down", False)
+    shown_as_asked = encounters_page in (None, chart.encounters_page.number)
+    cacheable = shown_as_asked and not context.get("documents_down", False)
+    return render_to_string(template_name, context), cacheable
 
 
 def _documents_for(patient) -> dict:

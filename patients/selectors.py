@@ -146,6 +146,17 @@ def _encounters_with_details() -> QuerySet[Encounter]:
     )
 
 
+def encounter_timeline_page(
+    encounter: Encounter, *, per_page: int = CHART_ENCOUNTERS_PER_PAGE
+) -> int:
+    """The page of the patient's chart timeline that shows this encounter (1 query)."""
+    newer = Encounter.objects.filter(patient_id=encounter.patient_id).filter(
+        Q(admitted_at__gt=encounter.admitted_at)
+        | Q(admitted_at=encounter.admitted_at, id__gt=encounter.pk)
+    )
+    return newer.count() // per_page + 1
+
+
 def requested_encounters_page(value) -> int:
     """The encounter page a request asks for, read as `Paginator.get_page` reads it but
     without counting: not a number -> 1; below 1 or past any chart -> 0, which get_page

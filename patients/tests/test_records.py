@@ -1,6 +1,7 @@
 """The recording forms: encounters, vitals, symptoms, diagnoses, labs, prescriptions,
 notes, vaccinations, soft delete with undo."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,13 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
-from patients.tests.factories import ConditionFactory, LabTestFactory, MedicationFactory
+from patients.tests.factories import (
+    ConditionFactory,
+    EncounterFactory,
+    LabTestFactory,
+    MedicationFactory,
+    VitalSignsFactory,
+)
 from phms.documents import DocumentStoreUnavailable
 from phms.tests import personas
 
@@ -493,6 +500,35 @@ def test_it_soft_deletes_after_confirmation_and_undoes(client, attending_doctor,
     restored = client.post(restore_url)
     assert restored.status_code == 302
     assert Diagnosis.objects.filter(pk=diagnosis.pk).exists()
+
+
+def test_it_returns_to_the_timeline_page_that_shows_the_changed_encounter(
+    client, attending_doctor, patient_record
+):
+    newest = _encounter(patient_record)
+    older = [
+        EncounterFactory(
+            patient=patient_record, admitted_at=newest.admitted_at - dt.timedelta(days=day)
+        )
+        for day in range(1, 26)
+    ]
+    oldest_vitals = VitalSignsFactory(encounter=older[-1])  # the 26th encounter: page 2
+    kwargs = {"pk": patient_record.pk, "kind": "vitals", "record_pk": oldest_vitals.pk}
+    client.force_login(attending_doctor)
+
+    deleted = client.post(reverse("patients:record_delete", kwargs=kwargs))
+    restored = client.post(reverse("patients:record_restore", kwargs=kwargs))
+
+    for response in (deleted, restored):
+        assert response.status_code == 302
+        assert response.url.endswith(f"?encounters_page=2#encounter-{older[-1].pk}-heading")
+        page = client.get(response.url).content.decode()
+        assert f'id="encounter-{older[-1].pk}-heading"' in page
+    newest_vitals = newest.vital_signs.first()
+    deleted_newest = client.post(
+        reverse("patients:record_delete", kwargs={**kwargs, "record_pk": newest_vitals.pk})
+    )
+    assert deleted_newest.url.endswith(f"/#encounter-{newest.pk}-heading")
 
 
 def test_it_refuses_to_delete_or_restore_records_it_may_not_touch(

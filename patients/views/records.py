@@ -46,6 +46,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from patients.selectors import encounter_timeline_page
 from patients.views.registration import (
     apply_validation_error,
     chart_url,
@@ -88,15 +89,19 @@ def _record_form(
             apply_validation_error(form, error)
         else:
             messages.success(request, success)
-            return redirect(chart_url(patient, _anchor_for(record)))
+            return redirect(_chart_url_at(patient, record))
     context = {**_form_context(form, patient, title), "search": search}
     return render(request, "patients/forms/form_page.html", context)
 
 
-def _anchor_for(record) -> str:
-    """The id of the chart heading a record shows under: its encounter's card."""
-    encounter_id = record.pk if isinstance(record, Encounter) else record.encounter_id
-    return f"encounter-{encounter_id}-heading"
+def _chart_url_at(patient, record) -> str:
+    """The chart page whose timeline shows the record's encounter, scrolled to its card."""
+    encounter = record if isinstance(record, Encounter) else record.encounter
+    return chart_url(
+        patient,
+        f"encounter-{encounter.pk}-heading",
+        encounters_page=encounter_timeline_page(encounter),
+    )
 
 
 def _form_context(form, patient, title):
@@ -180,7 +185,7 @@ def encounter_close(request, pk, encounter_pk):
             apply_validation_error(form, error)
         else:
             messages.success(request, "The encounter is closed.")
-            return redirect(chart_url(patient, _anchor_for(encounter)))
+            return redirect(_chart_url_at(patient, encounter))
     return render_form(
         request,
         form,
@@ -778,7 +783,7 @@ def record_delete(request, pk, kind, record_pk):
             kwargs={"pk": patient.pk, "kind": kind, "record_pk": record.pk},
         )
         messages.success(request, _with_undo(request, f"The {noun} is deleted.", restore_url))
-        return redirect(chart_url(patient, anchor or _anchor_for(record)))
+        return redirect(chart_url(patient, anchor) if anchor else _chart_url_at(patient, record))
     context = {
         **_form_context(form, patient, f"Delete this {noun}"),
         "record": record,
@@ -799,7 +804,7 @@ def record_restore(request, pk, kind, record_pk):
     )
     services.record_restore(record=record, by=request.user)
     messages.success(request, f"The {noun} is restored.")
-    return redirect(chart_url(patient, anchor or _anchor_for(record)))
+    return redirect(chart_url(patient, anchor) if anchor else _chart_url_at(patient, record))
 
 
 def recording_actions(user, patient) -> dict:

@@ -26,9 +26,11 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def chart_url(patient, section: str = "") -> str:
-    """The chart, scrolled to a section (the id of its heading)."""
+def chart_url(patient, section: str = "", *, encounters_page: int = 1) -> str:
+    """The chart, scrolled to a section (the id of its heading), at a page of its timeline."""
     url = reverse("patients:chart", kwargs={"pk": patient.pk})
+    if encounters_page != 1:
+        url = f"{url}?encounters_page={encounters_page}"
     return f"{url}#{section}" if section else url
 
 

@@ -604,74 +604,88 @@ def _vaccination_patient(request, pk, doing):
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def vaccination_correct(request, pk, event_id):
-    """Permission: can_record_vitals; the earlier values stay inside the event."""
-    patient = _vaccination_patient(request, pk, "correct")
+def _vaccination_change_page(request, pk, event_id, *, doing, form_class, change, title, submit):
+    """The common body of the correct and delete pages of one vaccination event.
+
+    `change(patient, event, form)` applies the valid form through the document API and
+    returns the success message; the document store being down keeps the input (503).
+    """
+    patient = _vaccination_patient(request, pk, doing)
     event = _vaccination_of(patient, event_id)
     initial = {field: event[field] for field in vaccinations.CORRECTABLE_FIELDS} if event else {}
-    form = VaccinationCorrectForm(posted(request), initial=initial)
+    form = form_class(posted(request), initial=initial)
     status = 200 if event else 503
     if event is not None and request.method == "POST" and form.is_valid():
         try:
-            vaccinations.vaccination_correct(
-                patient=patient,
-                event_id=event["id"],
-                changes=form.changes_to(event),
-                reason=form.cleaned_data["reason"],
-                by=request.user,
-            )
+            success = change(patient, event, form)
         except DocumentStoreUnavailable:
             form.add_error(None, VACCINATION_CHANGE_STORE_DOWN)
             status = 503
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
-            messages.success(request, "The vaccination is corrected; the earlier values are kept.")
+            messages.success(request, success)
             return redirect(chart_url(patient, "vaccinations-heading"))
     context = {
-        **_form_context(form, patient, "Correct a vaccination"),
-        "submit_label": "Save correction",
+        **_form_context(form, patient, title),
+        "submit_label": submit,
         "event": _shown(event),
         "store_notice": "" if event else VACCINATION_UNREADABLE,
     }
-    return render(request, "patients/forms/vaccination_correct.html", context, status=status)
+    return render(request, f"patients/forms/vaccination_{doing}.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vaccination_correct(request, pk, event_id):
+    """Permission: can_record_vitals; the earlier values stay inside the event."""
+
+    def correct(patient, event, form):
+        vaccinations.vaccination_correct(
+            patient=patient,
+            event_id=event["id"],
+            changes=form.changes_to(event),
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+        return "The vaccination is corrected; the earlier values are kept."
+
+    return _vaccination_change_page(
+        request,
+        pk,
+        event_id,
+        doing="correct",
+        form_class=VaccinationCorrectForm,
+        change=correct,
+        title="Correct a vaccination",
+        submit="Save correction",
+    )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def vaccination_delete(request, pk, event_id):
     """Permission: can_record_vitals; the event is marked, not removed (Undo restores it)."""
-    patient = _vaccination_patient(request, pk, "delete")
-    event = _vaccination_of(patient, event_id)
-    form = VaccinationDeleteForm(posted(request))
-    status = 200 if event else 503
-    if event is not None and request.method == "POST" and form.is_valid():
-        try:
-            vaccinations.vaccination_delete(
-                patient=patient, event_id=event["id"], by=request.user, **form.cleaned_data
-            )
-        except DocumentStoreUnavailable:
-            form.add_error(None, VACCINATION_CHANGE_STORE_DOWN)
-            status = 503
-        except ValidationError as error:
-            apply_validation_error(form, error)
-        else:
-            restore_url = reverse(
-                "patients:vaccination_restore", kwargs={"pk": patient.pk, "event_id": event["id"]}
-            )
-            messages.success(
-                request, _with_undo(request, "The vaccination is deleted.", restore_url)
-            )
-            return redirect(chart_url(patient, "vaccinations-heading"))
-    context = {
-        **_form_context(form, patient, "Delete a vaccination"),
-        "submit_label": "Delete",
-        "event": _shown(event),
-        "store_notice": "" if event else VACCINATION_UNREADABLE,
-    }
-    return render(request, "patients/forms/vaccination_delete.html", context, status=status)
+
+    def delete(patient, event, form):
+        vaccinations.vaccination_delete(
+            patient=patient, event_id=event["id"], by=request.user, **form.cleaned_data
+        )
+        restore_url = reverse(
+            "patients:vaccination_restore", kwargs={"pk": patient.pk, "event_id": event["id"]}
+        )
+        return _with_undo(request, "The vaccination is deleted.", restore_url)
+
+    return _vaccination_change_page(
+        request,
+        pk,
+        event_id,
+        doing="delete",
+        form_class=VaccinationDeleteForm,
+        change=delete,
+        title="Delete a vaccination",
+        submit="Delete",
+    )
 
 
 @login_required

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from phms import documents
+from core import documents
 
 pytest_plugins = ["phms.tests.fixtures"]
 

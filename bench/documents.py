@@ -61,8 +61,8 @@ def timed(call) -> float:
 def seed(rng: random.Random) -> list[int]:
     from django.core.management import call_command
 
+    from core import documents
     from patients.models import Patient
-    from phms import documents
 
     call_command("migrate", verbosity=0)
     Patient.objects.bulk_create(

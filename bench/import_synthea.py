@@ -71,7 +71,7 @@ def child(export: str, database_url: str, documents: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    from phms.synthea.importer import import_export
+    from interop.synthea.importer import import_export
 
     before = resource.getrusage(resource.RUSAGE_SELF)
     baseline = before.ru_maxrss

@@ -5,7 +5,7 @@
 
 Seeds a throw-away database (a temp SQLite file, or the MariaDB/MySQL database
 `phms_bench` on the server DATABASE_URL names, dropped and re-created) with the demo
-hospital (`phms.demo.demo_seed`), then times requests through Django's test Client
+hospital (`demo.hospital.demo_seed`), then times requests through Django's test Client
 (the whole middleware stack, templates, queries; no network). The floor is the home
 page of a front-desk login: session, user, roles, base layout and nothing else.
 Target: chart p50 within 3x the floor p50.
@@ -67,7 +67,7 @@ def _recreate_mysql_database(parts, *, create=True) -> None:
 def _seed(patients: int) -> float:
     from django.core.management import call_command
 
-    from phms.demo import demo_seed
+    from demo.hospital import demo_seed
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -99,9 +99,9 @@ def _personas():
     from django.contrib.auth.models import Group
     from django.db.models import Count
 
+    from access.roles import Role
     from patients.models import CareAssignment, Patient
     from patients.services import care_assignment_create
-    from phms.roles import Role
     from providers.models import Doctor
 
     user_model = get_user_model()
@@ -221,7 +221,9 @@ def _profile(client, url) -> None:
     client.get(url)
     profiler.disable()
     stats = pstats.Stats(profiler)
-    stats.sort_stats("cumulative").print_stats(r"phms|patients|billing|template/loader", 25)
+    stats.sort_stats("cumulative").print_stats(
+        r"phms|core|access|patients|billing|template/loader", 25
+    )
     stats.sort_stats("tottime").print_stats(15)
 
 

@@ -34,7 +34,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from phms.demo import demo_seed
+    from demo.hospital import demo_seed
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

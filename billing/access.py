@@ -1,9 +1,9 @@
 """Which bills a user may see. Bills go through this scope like patients go through
 `Patient.objects.visible_to`."""
 
+from access import permissions
 from billing.models import Bill
 from patients.models import Patient
-from phms import permissions
 
 
 def bills_visible_to(user):

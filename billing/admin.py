@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from billing.models import Bill, BillLine, ServiceCharge
-from phms.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
+from core.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
 
 
 @admin.register(ServiceCharge)

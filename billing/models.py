@@ -4,8 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core.softdelete import SoftDeleteModel
 from patients.models import Encounter, Patient, Payer
-from phms.softdelete import SoftDeleteModel
 
 ZERO = Decimal("0.00")
 

@@ -5,9 +5,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from access import permissions
 from billing.models import Bill
 from billing.selectors import bill_list
-from phms import permissions
 
 PAGE_SIZE = 25
 

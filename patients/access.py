@@ -9,8 +9,8 @@ import logging
 from django.http import Http404
 from guardian.shortcuts import assign_perm, remove_perm
 
+from access import permissions
 from patients.models import CareAssignment, Encounter, Patient
-from phms import permissions
 
 security_log = logging.getLogger("phms.security")
 

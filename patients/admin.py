@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
 from patients.models import (
     Allergy,
     CareAssignment,
@@ -19,7 +20,6 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
-from phms.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
 
 # Catalogs -------------------------------------------------------------------------
 

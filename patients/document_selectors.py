@@ -4,15 +4,15 @@ Demographics, addresses and insurance live only in SQL; the document store only 
 patient ids. Every selector returns a queryset of live patients, so soft-deleting a
 patient hides its documents here and restoring it shows them again, without writing to
 the document store. Any selector that reads documents raises
-`phms.documents.DocumentStoreUnavailable` when the store is down.
+`core.documents.DocumentStoreUnavailable` when the store is down.
 """
 
 from django.db.models import Q, QuerySet
 
+from core import documents
 from patients.models import Coverage, Patient, Symptom
 from patients.notes import SearchMode, search_regex
 from patients.vaccinations import VaccinationStatus, normalize_cvx
-from phms import documents
 
 # CVX codes of COVID-19 vaccines (CDC CVX table: 207-213, 217-221, 225-230, 300-313).
 COVID19_CVX_CODES = frozenset(

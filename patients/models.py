@@ -7,8 +7,9 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from phms import crypto, permissions
-from phms.softdelete import AllRowsManager, SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
+from access import permissions
+from core import crypto
+from core.softdelete import AllRowsManager, SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
 from providers.models import HealthcareProvider, Organization
 
 
@@ -121,7 +122,7 @@ class PatientQuerySet(SoftDeleteQuerySet):
         if permissions.is_clinician(user):
             from guardian.shortcuts import get_objects_for_user
 
-            from phms.models import BreakGlassAccess
+            from access.models import BreakGlassAccess
 
             granted = get_objects_for_user(
                 user, "patients.view_patient", klass=Patient.all_objects, accept_global_perms=False

@@ -15,8 +15,8 @@ from django.db import models
 from django.utils import timezone
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from core import documents
 from patients.chart_cache import charts_changing
-from phms import documents
 
 MAX_NOTE_BYTES = 64 * 1024
 MAX_TAGS = 20

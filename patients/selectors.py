@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from core.documents import DocumentStoreUnavailable
 from patients.models import (
     Allergy,
     CareAssignment,
@@ -21,7 +22,6 @@ from patients.models import (
 )
 from patients.notes import SearchMode, notes_search
 from patients.vitals_chart import MAX_POINTS as VITALS_TREND_POINTS
-from phms.documents import DocumentStoreUnavailable
 
 # Sort keys the directory offers; the id makes the order total so pages never overlap.
 PATIENT_SORTS = {

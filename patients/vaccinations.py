@@ -14,8 +14,8 @@ from django.db import models
 from django.utils import timezone
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from core import documents
 from patients.chart_cache import charts_changing
-from phms import documents
 
 MAX_DOSE_NUMBER = 20
 EARLIEST_DATE = date(1900, 1, 1)

@@ -1,6 +1,6 @@
-from phms import permissions
-from phms.audit import active_break_glass
-from phms.roles import primary_role
+from access import permissions
+from access.audit import active_break_glass
+from access.roles import primary_role
 
 
 def navigation(request):

@@ -88,11 +88,14 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "django_htmx",
-    "phms",
+    "core",
+    "access",
     "providers",
     "patients",
     "billing",
     "reports",
+    "interop",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -219,7 +222,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_LOCKOUT_CALLABLE = "phms.access_views.locked_out"
+AXES_LOCKOUT_CALLABLE = "access.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Lock the account, not the address: hospital workstations share addresses behind NAT,

@@ -16,11 +16,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
     path("billing/", include("billing.urls")),
-    path("access/", include("phms.access_urls")),
+    path("access/", include("access.urls")),
 ]
 
-handler403 = "phms.access_views.permission_denied"
-handler404 = "phms.access_views.page_not_found"
+handler403 = "access.views.permission_denied"
+handler404 = "access.views.page_not_found"
 
 admin.site.site_header = "PHMS administration"
 admin.site.site_title = "PHMS admin"

@@ -5,8 +5,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from access import permissions
+from core import documents
 from patients.selectors import clinician_worklist
-from phms import documents, permissions
 
 
 def _database_status() -> str:

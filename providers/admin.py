@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from phms.admin_mixins import SoftDeleteAdmin
+from core.admin_mixins import SoftDeleteAdmin
 from providers.models import Doctor, HealthcareProvider, Nurse, Organization, Specialty
 
 

@@ -8,6 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from access.models import AccessLog
+from core import documents
 from patients.models import Encounter, LabResult
 from patients.notes import note_create
 from patients.selectors import patient_chart
@@ -24,8 +26,6 @@ from patients.tests.factories import (
     SymptomFactory,
     VitalSignsFactory,
 )
-from phms import documents
-from phms.models import AccessLog
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import documents
 from patients import services
 from patients.models import (
     ChartVersion,
@@ -38,7 +39,6 @@ from patients.vaccinations import (
     vaccination_record,
     vaccinations_import_many,
 )
-from phms import documents
 from phms.tests import personas
 from providers.models import HealthcareProvider
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from core import documents
 from patients import document_selectors as selectors
 from patients.models import Coverage, Encounter, Patient, Payer, Symptom
 from patients.notes import NoteKind, note_amend, note_create, notes_for_patient, notes_search
@@ -17,7 +18,6 @@ from patients.vaccinations import (
     vaccination_record,
     vaccinations_for_patient,
 )
-from phms import documents
 
 pytestmark = [pytest.mark.documents, pytest.mark.django_db]
 

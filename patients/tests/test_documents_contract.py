@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
+from core import documents
 from patients.models import Encounter, Patient
 from patients.notes import (
     MAX_NOTE_BYTES,
@@ -29,7 +30,6 @@ from patients.vaccinations import (
     vaccinations_for_patient,
     vaccinations_import_many,
 )
-from phms import documents
 
 pytestmark = [pytest.mark.documents, pytest.mark.django_db]
 

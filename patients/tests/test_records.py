@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.documents import DocumentStoreUnavailable
 from patients import notes, vaccinations
 from patients.models import (
     CareAssignment,
@@ -24,7 +25,6 @@ from patients.tests.factories import (
     MedicationFactory,
     VitalSignsFactory,
 )
-from phms.documents import DocumentStoreUnavailable
 from phms.tests import personas
 
 pytestmark = pytest.mark.django_db
@@ -549,7 +549,7 @@ def test_it_refuses_to_delete_or_restore_records_it_may_not_touch(
 
 
 def test_it_logs_the_form_pages_as_reads_of_the_record(client, ward_nurse, patient_record):
-    from phms.models import AccessLog
+    from access.models import AccessLog
 
     client.force_login(ward_nurse)
     client.get(reverse("patients:vitals_add", kwargs={"pk": patient_record.pk}))

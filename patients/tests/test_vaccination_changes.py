@@ -7,9 +7,9 @@ from django.contrib.messages import get_messages
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from core import documents
+from core.documents import DocumentStoreUnavailable
 from patients import vaccinations
-from phms import documents
-from phms.documents import DocumentStoreUnavailable
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,9 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
+from access import permissions
+from access.audit import Section, access_log_record
+from core import documents
 from patients.access import get_patient_for_user
 from patients.chart_cache import cached_chart_sections
 from patients.notes import notes_for_patient
@@ -14,8 +17,6 @@ from patients.selectors import patient_change_history, patient_chart, requested_
 from patients.vaccinations import vaccinations_for_patient
 from patients.views.records import recording_actions
 from patients.vitals_chart import vitals_trend_svg
-from phms import documents, permissions
-from phms.audit import Section, access_log_record
 
 SCREEN = ("patients/chart.html", "patients/partials/chart_sections.html")
 PRINT = ("patients/chart_print.html", "patients/partials/chart_print_sections.html")

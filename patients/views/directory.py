@@ -7,9 +7,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from access import permissions
 from patients.directory_forms import PatientSearchForm
 from patients.selectors import patient_search
-from phms import permissions
 
 PAGE_SIZE = 25
 

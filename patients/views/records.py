@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access import permissions
+from core.documents import DocumentStoreUnavailable
 from patients import notes, services, vaccinations
 from patients.forms import (
     CareAssignmentForm,
@@ -54,8 +56,6 @@ from patients.views.registration import (
     posted,
     render_form,
 )
-from phms import permissions
-from phms.documents import DocumentStoreUnavailable
 from providers.models import HealthcareProvider
 
 NOTE_STORE_DOWN = "The note was not saved: the document store is unavailable. Try again shortly."

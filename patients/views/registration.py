@@ -12,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from access import permissions
+from access.audit import access_log_record
 from patients import services
 from patients.access import get_patient_for_user
 from patients.forms import CoverageForm, EmergencyContactForm, PatientForm
-from phms import permissions
-from phms.audit import access_log_record
 
 FORM_PAGE = "patients/forms/form_page.html"
 

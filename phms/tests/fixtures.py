@@ -9,8 +9,8 @@ only; `outsider` has a login and no role.
 import factory.random
 import pytest
 
+from access.roles import Role
 from patients.models import CareAssignment
-from phms.roles import Role
 from phms.tests import personas
 
 FACTORY_SEED = 20240601

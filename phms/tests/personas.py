@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group
 
+from access.roles import Role
+from access.services import roles_setup
 from billing.tests.factories import BillFactory, BillLineFactory
 from patients.models import CareAssignment
 from patients.services import care_assignment_create
@@ -23,8 +25,6 @@ from patients.tests.factories import (
     SymptomFactory,
     VitalSignsFactory,
 )
-from phms.roles import Role
-from phms.services import roles_setup
 from providers.tests.factories import DoctorFactory, NurseFactory, SpecialtyFactory, UserFactory
 
 

@@ -6,8 +6,9 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
+from core import documents
 from patients.models import Patient
-from phms import documents, views
+from phms import views
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
+from core import documents
 from patients.notes import note_create
-from phms import documents
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 from django.urls import reverse
 
+from access.roles import Role, roles_of
 from patients.models import Patient
-from phms.roles import Role, roles_of
 
 
 def test_it_gives_the_care_team_and_only_them_the_patient(

@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from access.roles import Role
 from patients.models import VitalSigns
 from patients.tests.factories import ConditionFactory
 from patients.vaccinations import vaccination_record
-from phms.roles import Role
 from phms.tests import personas
 from tests.e2e.conftest import sign_in, with_password
 

@@ -1,0 +1,82 @@
+"""The access log: every read of a patient's data appends one entry (never clinical content)."""
+
+import ipaddress
+
+from django.conf import settings
+
+from access.models import AccessLog, BreakGlassAccess
+from access.roles import primary_role
+
+Section = AccessLog.Section
+
+
+def client_address(request) -> str | None:
+    """The client's address; behind our TLS proxy, the address that proxy saw."""
+    candidates = []
+    if getattr(settings, "BEHIND_TLS_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        # The rightmost entry is the one our proxy appended; those left of it are client-supplied.
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            candidates.append(hops[-1])
+    candidates.append(request.META.get("REMOTE_ADDR", ""))
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def access_log_record(request, *, patient, section) -> AccessLog:
+    """Append who read which section of which patient, when and from where."""
+    user = request.user
+    emergency = max(
+        (access for access in active_break_glass(request) if access.patient_id == patient.pk),
+        key=lambda access: access.started_at,
+        default=None,
+    )
+    return AccessLog.objects.create(
+        user=user,
+        role=primary_role(user) or "",
+        patient=patient,
+        section=Section(section),
+        client_address=client_address(request),
+        break_glass_reason=emergency.reason[:500] if emergency else "",
+    )
+
+
+def active_break_glass(request) -> list[BreakGlassAccess]:
+    """The signed-in user's active break-the-glass accesses, soonest to expire first.
+
+    Read once per request: the access log and the page's banner both need them.
+    """
+    accesses = getattr(request, "_active_break_glass", None)
+    if accesses is None:
+        accesses = list(
+            BreakGlassAccess.objects.active()
+            .filter(user=request.user)
+            .select_related("patient")
+            .order_by("expires_at")
+        )
+        request._active_break_glass = accesses
+    return accesses
+
+
+def access_history_for_patient(patient):
+    """A patient's access history, newest first, for the portal."""
+    return (
+        AccessLog.objects.filter(patient=patient)
+        .select_related("user")
+        .only(
+            "at",
+            "role",
+            "section",
+            "break_glass_reason",
+            "client_address",
+            "user__username",
+            "user__first_name",
+            "user__last_name",
+        )
+        .order_by("-at", "-id")
+    )

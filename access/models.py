@@ -1,0 +1,110 @@
+"""Shared records: who read which patient's data, and emergency (break-the-glass) accesses."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class AccessLog(models.Model):
+    """One read of a patient's data. Append-only; never holds clinical content."""
+
+    class Section(models.TextChoices):
+        CHART = "chart", "Chart"
+        DEMOGRAPHICS = "demographics", "Demographics"
+        NOTES = "notes", "Notes"
+        VACCINATIONS = "vaccinations", "Vaccinations"
+        LABS = "labs", "Lab results"
+        VITALS = "vitals", "Vital signs"
+        ENCOUNTERS = "encounters", "Encounters"
+        PRESCRIPTIONS = "prescriptions", "Prescriptions"
+        BILLS = "bills", "Bills"
+        COVERAGE = "coverage", "Coverage"
+        HISTORY = "history", "Change history"
+        EXPORT = "export", "Export"
+        PRINT = "print", "Print"
+        PORTAL = "portal", "Patient portal"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_log_entries"
+    )
+    role = models.CharField(max_length=20, blank=True)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="access_log_entries"
+    )
+    section = models.CharField(max_length=20, choices=Section.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    break_glass_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        db_table = "phms_accesslog"
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-at"], name="accesslog_patient_at_idx"),
+            models.Index(fields=["user", "-at"], name="accesslog_user_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} read {self.section} of patient {self.patient_id} at {self.at:%Y-%m-%d}"
+
+
+class BreakGlassQuerySet(models.QuerySet):
+    def active(self, now=None):
+        return self.filter(expires_at__gt=now or timezone.now())
+
+    def unreviewed(self):
+        return self.filter(reviewed_at__isnull=True)
+
+
+class BreakGlassAccess(models.Model):
+    """An emergency access by a clinician outside the care team: time-limited and reviewed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    reason = models.TextField()
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="break_glass_reviews",
+    )
+    review_note = models.TextField(blank=True)
+
+    objects = BreakGlassQuerySet.as_manager()
+
+    class Meta:
+        db_table = "phms_breakglassaccess"
+        ordering = ["-started_at"]
+        verbose_name = "break-the-glass access"
+        verbose_name_plural = "break-the-glass accesses"
+        indexes = [
+            models.Index(
+                fields=["user", "patient", "expires_at"], name="breakglass_user_patient_idx"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("started_at")),
+                name="break_glass_expires_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} on patient {self.patient_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.expires_at > timezone.now()
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.reviewed_at is not None

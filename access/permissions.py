@@ -1,0 +1,148 @@
+"""Named permission predicates. Views and templates ask these, never role names."""
+
+from access.roles import CLINICAL_ROLES, Role, roles_of
+
+
+def has_role(user, role: Role) -> bool:
+    return role in roles_of(user)
+
+
+def is_administrator(user) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or has_role(user, Role.ADMINISTRATOR)
+
+
+def is_clinician(user) -> bool:
+    return bool(roles_of(user) & CLINICAL_ROLES)
+
+
+def can_use_patient_directory(user) -> bool:
+    return is_clinician(user) or has_role(user, Role.FRONT_DESK) or is_administrator(user)
+
+
+def can_use_billing(user) -> bool:
+    return has_role(user, Role.BILLING) or is_administrator(user)
+
+
+def can_use_portal(user) -> bool:
+    return has_role(user, Role.PATIENT)
+
+
+def sees_all_patients(user) -> bool:
+    """Registration, billing and administration work across the whole patient index."""
+    return is_administrator(user) or has_role(user, Role.FRONT_DESK) or has_role(user, Role.BILLING)
+
+
+# Per-patient predicates ------------------------------------------------------------------
+# "Visible" means the patient is in `Patient.objects.visible_to(user)`: a care-team grant
+# or an active break-the-glass access for clinicians, the whole index for registration,
+# billing and administration, and the own record for a patient.
+
+
+# `get_patient_for_user` marks the instance it returns with the users it was checked for,
+# so the predicates a view asks of that same instance during the request cost no query.
+CHECKED_VISIBLE_FOR = "_phms_checked_visible_for"
+
+
+def is_patient_visible(user, patient) -> bool:
+    """The same rule as `visible_to`, asked of one patient with indexed lookups only."""
+    from guardian.models import UserObjectPermission
+
+    from access.models import BreakGlassAccess
+
+    if patient is None or patient.pk is None or patient.is_deleted:
+        return False
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.pk in getattr(patient, CHECKED_VISIBLE_FOR, ()):
+        return True
+    if sees_all_patients(user):
+        return True
+    if can_use_portal(user) and patient.user_id == user.pk:
+        return True
+    if not is_clinician(user):
+        return False
+    granted = UserObjectPermission.objects.filter(
+        user=user,
+        permission__codename="view_patient",
+        permission__content_type__app_label="patients",
+        object_pk=str(patient.pk),
+    )
+    emergency = BreakGlassAccess.objects.active().filter(user=user, patient_id=patient.pk)
+    return granted.exists() or emergency.exists()
+
+
+def is_own_record(user, patient) -> bool:
+    return (
+        can_use_portal(user)
+        and patient is not None
+        and patient.user_id is not None
+        and patient.user_id == getattr(user, "pk", None)
+    )
+
+
+def can_view_clinical(user, patient) -> bool:
+    """Chart, encounters, vitals, labs, notes, vaccinations, prescriptions (clinician pages).
+
+    Clinicians on the care team (or with break-the-glass) and administrators. Not front
+    desk, not billing. A patient reads their own record through the portal
+    (`can_view_own_record`), not through the clinician pages.
+    """
+    if is_administrator(user):
+        return True
+    return is_clinician(user) and is_patient_visible(user, patient)
+
+
+def can_view_own_record(user, patient) -> bool:
+    """The portal: a patient reads only their own record."""
+    return is_own_record(user, patient)
+
+
+def can_edit_clinical(user, patient) -> bool:
+    """Diagnoses, prescriptions, lab results, encounters: doctors with access to the patient."""
+    return has_role(user, Role.DOCTOR) and is_patient_visible(user, patient)
+
+
+def can_record_vitals(user, patient) -> bool:
+    """Vital signs, symptoms, allergies: doctors and nurses with access to the patient."""
+    return is_clinician(user) and is_patient_visible(user, patient)
+
+
+def can_write_notes(user, patient) -> bool:
+    return is_clinician(user) and is_patient_visible(user, patient)
+
+
+def can_view_demographics(user, patient) -> bool:
+    """Name, date of birth, address, contacts, coverage: everyone who may see the patient."""
+    return is_patient_visible(user, patient)
+
+
+def can_edit_demographics(user, patient) -> bool:
+    return (has_role(user, Role.FRONT_DESK) or is_administrator(user)) and is_patient_visible(
+        user, patient
+    )
+
+
+def can_view_bills(user, patient) -> bool:
+    """Billing staff and administrators; the care team; the patient for their own bills."""
+    if can_use_billing(user):
+        return True
+    if is_own_record(user, patient):
+        return True
+    return is_clinician(user) and is_patient_visible(user, patient)
+
+
+def can_edit_bills(user) -> bool:
+    return can_use_billing(user)
+
+
+def can_register_patients(user) -> bool:
+    return has_role(user, Role.FRONT_DESK) or is_administrator(user)
+
+
+def can_break_glass(user) -> bool:
+    """Only clinicians may open an emergency access to a patient outside their care team."""
+    return is_clinician(user)
+
+
+def can_review_break_glass(user) -> bool:
+    return is_administrator(user)

@@ -1,0 +1,96 @@
+"""Writes of access control: role groups, break-the-glass, its review, the access-log purge."""
+
+import logging
+from datetime import timedelta
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from access import permissions
+from access.models import AccessLog, BreakGlassAccess
+from access.roles import ROLE_PERMISSIONS, Role
+
+security_log = logging.getLogger("phms.security")
+
+BREAK_GLASS_REASON_MIN_LENGTH = 10
+
+
+@transaction.atomic
+def break_glass_open(*, user, patient, reason) -> BreakGlassAccess:
+    """Give a clinician outside the care team time-limited access to one patient's chart."""
+    if not permissions.can_break_glass(user):
+        security_log.warning(
+            "refused: user=%s break-glass patient=%s (not a clinician)", user.pk, patient.pk
+        )
+        raise PermissionDenied("Only doctors and nurses can use break-the-glass access.")
+    reason = (reason or "").strip()
+    if len(reason) < BREAK_GLASS_REASON_MIN_LENGTH:
+        raise ValidationError(
+            {
+                "reason": "Give the clinical reason in at least "
+                f"{BREAK_GLASS_REASON_MIN_LENGTH} characters."
+            }
+        )
+    now = timezone.now()
+    access = BreakGlassAccess(
+        user=user,
+        patient=patient,
+        reason=reason,
+        started_at=now,
+        expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),
+    )
+    access.full_clean()
+    access.save()
+    security_log.warning(
+        "break-glass opened: user=%s patient=%s access=%s until=%s",
+        user.pk,
+        patient.pk,
+        access.pk,
+        access.expires_at.isoformat(),
+    )
+    return access
+
+
+@transaction.atomic
+def break_glass_review(*, access, by, note="") -> BreakGlassAccess:
+    """An administrator marks an emergency access reviewed."""
+    if not permissions.can_review_break_glass(by):
+        raise PermissionDenied("Only administrators review break-the-glass accesses.")
+    access.reviewed_at = timezone.now()
+    access.reviewed_by = by
+    if note:
+        access.review_note = note
+    access.full_clean()
+    access.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    return access
+
+
+def access_log_purge(*, now=None) -> int:
+    """Remove access-log entries older than ACCESS_LOG_RETENTION_DAYS; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
+    deleted, _ = AccessLog.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+@transaction.atomic
+def roles_setup() -> dict[str, int]:
+    """Make each role's group hold exactly its model permissions; returns counts per role."""
+    counts = {}
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        if role == Role.ADMINISTRATOR:
+            labels = {config.label for config in apps.get_app_configs()}
+            wanted = Permission.objects.filter(content_type__app_label__in=labels)
+        else:
+            wanted = Permission.objects.none()
+            for dotted in ROLE_PERMISSIONS[role]:
+                app_label, codename = dotted.split(".")
+                wanted = wanted | Permission.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                )
+        group.permissions.set(wanted)
+        counts[role.value] = group.permissions.count()
+    return counts

@@ -1,0 +1,338 @@
+"""manage.py import_synthea on the real sample export and on damaged / 2.x-shaped copies."""
+
+import csv
+import io
+import shutil
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from billing.models import Bill, BillLine
+from interop.synthea.mappers import VITAL_LOINC
+from patients import notes, vaccinations
+from patients.models import (
+    Allergy,
+    CareAssignment,
+    Coverage,
+    Diagnosis,
+    Encounter,
+    LabResult,
+    Patient,
+    Payer,
+    Prescription,
+    VitalSigns,
+)
+from providers.models import HealthcareProvider, Nurse, Organization
+
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "synthea"
+if not SAMPLE.exists():
+    SAMPLE = Path("/work/shared/data/synthea")
+CHART_PATIENT = "1cd7cc0a-2e2a-c167-1207-cad02d69328e"
+PATIENT_COLUMNS = ("PATIENT", "PATIENTID")
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(directory: Path, name: str) -> list[dict]:
+    with (directory / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_csv(directory: Path, name: str, rows: list[dict], columns=None) -> None:
+    columns = columns or list(rows[0])
+    with (directory / name).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def one_patient_copy(tmp_path: Path, patient_id: str = CHART_PATIENT) -> Path:
+    """The sample cut down to one patient (catalog files kept whole): quick to import."""
+    target = tmp_path / "export"
+    target.mkdir()
+    for path in SAMPLE.glob("*.csv"):
+        rows = read_csv(SAMPLE, path.name)
+        columns = ("Id",) if path.name == "patients.csv" else PATIENT_COLUMNS
+        column = next((c for c in columns if rows and c in rows[0]), None)
+        if column is None:
+            shutil.copy(path, target / path.name)
+            continue
+        kept = [row for row in rows if row[column] == patient_id]
+        write_csv(target, path.name, kept, columns=list(rows[0]))
+    return target
+
+
+def run_import(directory, *extra) -> tuple[str, list[str]]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_synthea", str(directory), "--no-progress", *extra, stdout=out, stderr=err)
+    return out.getvalue(), [line for line in err.getvalue().splitlines() if line]
+
+
+def summary_row(output: str, name: str) -> dict:
+    header = output.splitlines()[0].split()
+    for line in output.splitlines():
+        if line.startswith(name + " "):
+            values = line.split()
+            return dict(zip(header[1:6], map(int, values[1:6]), strict=True))
+    raise AssertionError(f"{name} not in summary")
+
+
+def expected_counts(directory: Path) -> dict:
+    payers = read_csv(directory, "payers.csv")
+    no_insurance = {p["Id"] for p in payers if p["NAME"] == "NO_INSURANCE"}
+    encounters = read_csv(directory, "encounters.csv")
+    observations = read_csv(directory, "observations.csv")
+    medications = read_csv(directory, "medications.csv")
+    transactions = read_csv(directory, "claims_transactions.csv")
+    return {
+        Organization: len(read_csv(directory, "organizations.csv")),
+        Payer: len(payers),
+        HealthcareProvider: len(read_csv(directory, "providers.csv")),
+        Nurse: sum("NURSE" in p["SPECIALITY"] for p in read_csv(directory, "providers.csv")),
+        Patient: len(read_csv(directory, "patients.csv")),
+        Coverage: sum(
+            t["PAYER"] not in no_insurance for t in read_csv(directory, "payer_transitions.csv")
+        ),
+        Encounter: len(encounters),
+        CareAssignment: len({(e["Id"], e["PROVIDER"]) for e in encounters if e["PROVIDER"]}),
+        Allergy: len(read_csv(directory, "allergies.csv")),
+        Diagnosis: len(read_csv(directory, "conditions.csv")),
+        VitalSigns: len(
+            {
+                (o["ENCOUNTER"], o["DATE"])
+                for o in observations
+                if o["CATEGORY"] == "vital-signs" and o["CODE"] in VITAL_LOINC
+            }
+        ),
+        LabResult: sum(o["CATEGORY"] == "laboratory" for o in observations),
+        Prescription: len(
+            {(m["PATIENT"], m["ENCOUNTER"], m["CODE"], m["START"]) for m in medications}
+        ),
+        Bill: len(read_csv(directory, "claims.csv")),
+        BillLine: sum(t["TYPE"] == "CHARGE" for t in transactions),
+    }
+
+
+def documents_per_patient():
+    care_plans = vaccines = 0
+    for pk in Patient.objects.values_list("pk", flat=True):
+        care_plans += sum(n["kind"] == "care_plan" for n in notes.notes_for_patient(pk, limit=500))
+        vaccines += len(vaccinations.vaccinations_for_patient(pk))
+    return care_plans, vaccines
+
+
+def test_it_imports_every_table_of_the_sample_and_builds_the_patients_chart():
+    output, report = run_import(SAMPLE)
+
+    assert report == []
+    for model, count in expected_counts(SAMPLE).items():
+        assert model._base_manager.count() == count, model.__name__
+    assert documents_per_patient() == (
+        len(read_csv(SAMPLE, "careplans.csv")),
+        len(read_csv(SAMPLE, "immunizations.csv")),
+    )
+    assert summary_row(output, "encounters.csv") == {
+        "read": 604,
+        "created": 604,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped": 0,
+    }
+
+    patient = Patient.objects.get(external_id=CHART_PATIENT)
+    row = next(p for p in read_csv(SAMPLE, "patients.csv") if p["Id"] == CHART_PATIENT)
+    assert patient.mrn == "SYN" + CHART_PATIENT.replace("-", "")[:10].upper()
+    assert (patient.first_name, patient.last_name, str(patient.date_of_birth)) == (
+        row["FIRST"],
+        row["LAST"],
+        row["BIRTHDATE"],
+    )
+    assert patient.reveal_ssn() == row["SSN"].replace("-", "")
+    assert patient.ssn_last4 == row["SSN"][-4:]
+
+    mine = lambda name, column="PATIENT": [  # noqa: E731
+        r for r in read_csv(SAMPLE, name) if r[column] == CHART_PATIENT
+    ]
+    encounters = Encounter.objects.filter(patient=patient)
+    assert set(encounters.values_list("external_id", flat=True)) == {
+        e["Id"] for e in mine("encounters.csv")
+    }
+    assert sorted(
+        Diagnosis.objects.filter(encounter__patient=patient).values_list(
+            "condition__code", flat=True
+        )
+    ) == sorted(c["CODE"] for c in mine("conditions.csv"))
+
+    vitals_rows = [o for o in mine("observations.csv") if o["CATEGORY"] == "vital-signs"]
+    heights = {
+        o["DATE"][:10]: Decimal(o["VALUE"]).quantize(Decimal("0.1"))
+        for o in vitals_rows
+        if o["CODE"] == "8302-2"
+    }
+    recorded = {
+        str(v.recorded_at.date()): v.height_cm
+        for v in VitalSigns.objects.filter(encounter__patient=patient)
+    }
+    assert heights and recorded == heights
+
+    labs = {
+        (o["CODE"], Decimal(o["VALUE"]).normalize() if o["TYPE"] == "numeric" else o["VALUE"])
+        for o in mine("observations.csv")
+        if o["CATEGORY"] == "laboratory"
+    }
+    stored = {
+        (code, number.normalize() if number is not None else text)
+        for code, number, text in LabResult.objects.filter(encounter__patient=patient).values_list(
+            "lab_test__loinc_code", "value_numeric", "value_text"
+        )
+    }
+    assert labs and stored == labs
+
+    events = vaccinations.vaccinations_for_patient(patient.pk)
+    assert sorted((e["cvx_code"], str(e["date"])) for e in events) == sorted(
+        (i["CODE"], i["DATE"][:10]) for i in mine("immunizations.csv")
+    )
+
+    claims = mine("claims.csv", "PATIENTID")
+    bills = Bill.objects.filter(patient=patient)
+    assert set(bills.values_list("external_id", flat=True)) == {c["Id"] for c in claims}
+    charges = Counter()
+    for t in mine("claims_transactions.csv", "PATIENTID"):
+        if t["TYPE"] == "CHARGE":
+            charges[t["CLAIMID"]] += Decimal(t["AMOUNT"])
+    for bill in bills:
+        assert bill.total_amount == charges[bill.external_id]
+        assert (
+            bill.status == Bill.Status.PAID
+        )  # every claim of this patient is CLOSED, nothing owed
+
+
+def test_it_changes_nothing_when_the_same_export_is_imported_again():
+    run_import(SAMPLE)
+    counts = {model: model._base_manager.count() for model in expected_counts(SAMPLE)}
+    history = Encounter.history.count()
+
+    output, report = run_import(SAMPLE)
+
+    assert report == []
+    total = output.splitlines()[-1].split()
+    assert total[0] == "total" and total[2:4] == ["0", "0"]  # created 0, updated 0
+    assert {model: model._base_manager.count() for model in counts} == counts
+    assert Encounter.history.count() == history
+    assert documents_per_patient() == (
+        len(read_csv(SAMPLE, "careplans.csv")),
+        len(read_csv(SAMPLE, "immunizations.csv")),
+    )
+
+
+def test_it_reports_each_damaged_row_with_file_line_and_reason_and_imports_the_rest(tmp_path):
+    export = one_patient_copy(tmp_path)
+    encounters = read_csv(export, "encounters.csv")
+    orphan = {**encounters[0], "Id": "orphan-encounter", "PATIENT": "no-such-patient"}
+    write_csv(export, "encounters.csv", [*encounters, orphan])
+    with (export / "encounters.csv").open("a", encoding="utf-8") as handle:
+        handle.write("truncated-encounter,2023-01-01T00:00:00Z,2023-01-01T01:00:00Z\n")
+    conditions = read_csv(export, "conditions.csv")
+    conditions[1]["START"] = "2023-13-45"
+    write_csv(export, "conditions.csv", conditions)
+    observations = read_csv(export, "observations.csv")
+    pulse = next(i for i, o in enumerate(observations) if o["CODE"] == "8867-4")
+    observations[pulse]["VALUE"] = "400.0"
+    write_csv(export, "observations.csv", observations)
+
+    with pytest.raises(CommandError, match=r"4 row\(s\) rejected"):
+        run_import(export)
+    _, report = run_import(export, "--allow-errors")
+
+    orphan_line, truncated_line = len(encounters) + 2, len(encounters) + 3
+    assert report == [
+        f"encounters.csv:{orphan_line}: unknown patient 'no-such-patient'",
+        f"encounters.csv:{truncated_line}: wrong number of fields (expected 15, got 3)",
+        "conditions.csv:3: bad date in START: '2023-13-45'",
+        f"observations.csv:{pulse + 2}: heart_rate 400 outside plausible range 20-250",
+    ]
+    assert Encounter.objects.count() == len(encounters)
+    assert Diagnosis.objects.count() == len(conditions) - 1
+
+
+def test_it_stops_before_any_write_when_a_required_column_or_file_is_missing(tmp_path):
+    export = one_patient_copy(tmp_path)
+    observations = read_csv(export, "observations.csv")
+    write_csv(
+        export,
+        "observations.csv",
+        observations,
+        columns=[c for c in observations[0] if c != "CODE"],
+    )
+
+    with pytest.raises(CommandError) as error:
+        run_import(export)
+
+    assert str(error.value) == "observations.csv: missing column(s) CODE"
+    assert Organization.objects.count() == 0 and Patient.objects.count() == 0
+
+    (export / "patients.csv").unlink()
+    with pytest.raises(CommandError, match="patients.csv: required file is missing"):
+        run_import(export)
+
+
+def test_it_imports_a_2x_shaped_export_and_a_newer_one(tmp_path):
+    export = one_patient_copy(tmp_path)
+    encounters = read_csv(export, "encounters.csv")
+    for row in encounters:
+        row["PROVIDER"] = row.pop("ORGANIZATION")
+    write_csv(export, "encounters.csv", encounters)
+    procedures = read_csv(export, "procedures.csv")
+    for row in procedures:
+        row["DATE"] = row.pop("START")
+        del row["STOP"]
+    write_csv(export, "procedures.csv", procedures)
+    observations = read_csv(export, "observations.csv")
+    expected_vitals = len(
+        {(o["ENCOUNTER"], o["DATE"]) for o in observations if o["CATEGORY"] == "vital-signs"}
+    )
+    expected_labs = sum(o["CATEGORY"] == "laboratory" for o in observations)
+    for row in observations:
+        del row["CATEGORY"]
+    write_csv(export, "observations.csv", observations)
+    (export / "claims.csv").unlink()
+    (export / "claims_transactions.csv").unlink()
+    patients = read_csv(export, "patients.csv")
+    for row in patients:
+        row.update(MIDDLE="Quincy", FIPS="25017", INCOME="52000")
+    write_csv(export, "patients.csv", patients)
+
+    _, report = run_import(export)
+
+    assert report == []
+    assert Patient.objects.get().middle_name == "Quincy"
+    organization_ids = {e["PROVIDER"] for e in encounters}
+    assert (
+        set(Encounter.objects.values_list("organization__external_id", flat=True))
+        == organization_ids
+    )
+    assert CareAssignment.objects.count() == 0
+    assert VitalSigns.objects.count() == expected_vitals
+    assert LabResult.objects.count() == expected_labs
+    assert BillLine.objects.count() == len(procedures)
+    billed = {p["ENCOUNTER"] for p in procedures}
+    assert set(Bill.objects.values_list("encounter__external_id", flat=True)) == billed
+    for bill in Bill.objects.all():
+        assert bill.total_amount == sum(line.amount for line in bill.lines.all())
+        assert bill.status == Bill.Status.SUBMITTED
+
+
+def test_it_gives_the_same_records_with_tiny_batches_that_split_vital_sign_groups(tmp_path):
+    export = one_patient_copy(tmp_path)
+
+    _, report = run_import(export, "--batch-size", "3")
+
+    assert report == []
+    for model, count in expected_counts(export).items():
+        assert model._base_manager.count() == count, model.__name__
+    output, _ = run_import(export, "--batch-size", "3")
+    total = output.splitlines()[-1].split()
+    assert total[2:4] == ["0", "0"]

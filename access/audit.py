@@ -28,7 +28,7 @@ def client_address(request) -> str | None:
     return None
 
 
-def access_log_record(request, *, patient, section) -> AccessLog:
+def access_log_record(request, *, patient, section, detail="") -> AccessLog:
     """Append who read which section of which patient, when and from where."""
     user = request.user
     emergency = max(
@@ -41,8 +41,42 @@ def access_log_record(request, *, patient, section) -> AccessLog:
         role=primary_role(user) or "",
         patient=patient,
         section=Section(section),
+        detail=detail[:200],
         client_address=client_address(request),
         break_glass_reason=emergency.reason[:500] if emergency else "",
+    )
+
+
+def access_log_record_list(request, *, patient_ids, section, detail="") -> AccessLog | None:
+    """One entry for a page that lists patients, naming each patient it showed.
+
+    Writes nothing for an empty list: a page that showed no patient read no record.
+    """
+    patient_ids = sorted({int(pk) for pk in patient_ids})
+    if not patient_ids:
+        return None
+    user = request.user
+    entry = AccessLog.objects.create(
+        user=user,
+        role=primary_role(user) or "",
+        section=Section(section),
+        detail=detail[:200],
+        client_address=client_address(request),
+    )
+    shown = AccessLog.patients_shown.through
+    shown.objects.bulk_create([shown(accesslog_id=entry.pk, patient_id=pk) for pk in patient_ids])
+    return entry
+
+
+def access_log_record_aggregate(request, *, section, detail) -> AccessLog:
+    """An aggregate view (a report): who looked at what, naming no patient."""
+    user = request.user
+    return AccessLog.objects.create(
+        user=user,
+        role=primary_role(user) or "",
+        section=Section(section),
+        detail=detail[:200],
+        client_address=client_address(request),
     )
 
 

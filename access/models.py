@@ -7,7 +7,12 @@ from django.utils import timezone
 
 
 class AccessLog(models.Model):
-    """One read of a patient's data. Append-only; never holds clinical content."""
+    """One read of patient data. Append-only; never holds clinical content.
+
+    A page about one patient names it in `patient`. A list (search results, worklists)
+    is one entry naming every patient it showed in `patients_shown`. An aggregate view
+    (a report) names no patient at all; `detail` says which report or list it was.
+    """
 
     class Section(models.TextChoices):
         CHART = "chart", "Chart"
@@ -24,15 +29,37 @@ class AccessLog(models.Model):
         EXPORT = "export", "Export"
         PRINT = "print", "Print"
         PORTAL = "portal", "Patient portal"
+        PROBLEMS = "problems", "Problem list"
+        MEDICATIONS = "medications", "Medication list"
+        ALLERGIES = "allergies", "Allergies"
+        RESULTS = "results", "Results"
+        APPOINTMENTS = "appointments", "Appointments"
+        SCHEDULE = "schedule", "Schedule"
+        DIRECTORY = "directory", "Patient search"
+        WORKLIST = "worklist", "Worklist"
+        STATEMENT = "statement", "Statement"
+        REPORTS = "reports", "Reports (aggregate)"
+        FHIR = "fhir", "FHIR interface"
+        DEVICES = "devices", "Devices"
+        ADMIN = "admin", "Administration"
+        BREAK_GLASS = "break_glass", "Emergency access"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_log_entries"
     )
     role = models.CharField(max_length=20, blank=True)
     patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="access_log_entries"
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_log_entries",
+    )
+    patients_shown = models.ManyToManyField(
+        "patients.Patient", blank=True, related_name="access_log_listings"
     )
     section = models.CharField(max_length=20, choices=Section.choices)
+    detail = models.CharField(max_length=200, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
     client_address = models.GenericIPAddressField(null=True, blank=True)
     break_glass_reason = models.CharField(max_length=500, blank=True)
@@ -46,7 +73,8 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} read {self.section} of patient {self.patient_id} at {self.at:%Y-%m-%d}"
+        whose = f"patient {self.patient_id}" if self.patient_id else self.detail or "a list"
+        return f"{self.user} read {self.section} of {whose} at {self.at:%Y-%m-%d}"
 
 
 class BreakGlassQuerySet(models.QuerySet):

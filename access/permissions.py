@@ -1,5 +1,6 @@
 """Named permission predicates. Views and templates ask these, never role names."""
 
+from access import grants
 from access.roles import CLINICAL_ROLES, Role, roles_of
 
 
@@ -33,9 +34,10 @@ def sees_all_patients(user) -> bool:
 
 
 # Per-patient predicates ------------------------------------------------------------------
-# "Visible" means the patient is in `Patient.objects.visible_to(user)`: a care-team grant
-# or an active break-the-glass access for clinicians, the whole index for registration,
-# billing and administration, and the own record for a patient.
+# "Visible" means the patient is in `Patient.objects.visible_to(user)`: a live care team,
+# an active break-the-glass access or an explicit grant for clinicians (see
+# `access.grants`), the whole index for registration, billing and administration, and
+# the own record for a patient.
 
 
 # `get_patient_for_user` marks the instance it returns with the users it was checked for,
@@ -45,10 +47,6 @@ CHECKED_VISIBLE_FOR = "_phms_checked_visible_for"
 
 def is_patient_visible(user, patient) -> bool:
     """The same rule as `visible_to`, asked of one patient with indexed lookups only."""
-    from guardian.models import UserObjectPermission
-
-    from access.models import BreakGlassAccess
-
     if patient is None or patient.pk is None or patient.is_deleted:
         return False
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -61,14 +59,11 @@ def is_patient_visible(user, patient) -> bool:
         return True
     if not is_clinician(user):
         return False
-    granted = UserObjectPermission.objects.filter(
-        user=user,
-        permission__codename="view_patient",
-        permission__content_type__app_label="patients",
-        object_pk=str(patient.pk),
+    return (
+        grants.is_on_care_team(user, patient.pk)
+        or grants.has_active_emergency_access(user, patient.pk)
+        or grants.has_explicit_grant(user, patient.pk)
     )
-    emergency = BreakGlassAccess.objects.active().filter(user=user, patient_id=patient.pk)
-    return granted.exists() or emergency.exists()
 
 
 def is_own_record(user, patient) -> bool:
@@ -137,6 +132,19 @@ def can_edit_bills(user) -> bool:
 
 def can_register_patients(user) -> bool:
     return has_role(user, Role.FRONT_DESK) or is_administrator(user)
+
+
+def can_assign_care_team(user, patient) -> bool:
+    """Administrators, front desk (at check-in) and clinicians already on a live care team.
+
+    An emergency access lets a clinician read and record, never join the team: that would
+    outlast the access.
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if is_administrator(user) or has_role(user, Role.FRONT_DESK):
+        return True
+    return is_clinician(user) and grants.is_on_care_team(user, patient.pk)
 
 
 def can_break_glass(user) -> bool:

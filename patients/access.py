@@ -1,37 +1,17 @@
-"""Who may see which patient: the access getter and the care-team grants.
+"""Who may see which patient: the access getter and the list scopes built on it.
 
-Care-team membership is expressed as django-guardian object permissions on the
-Patient, granted and revoked by the services that start and end assignments.
+Whether a user sees a patient is derived from live care assignments when asked
+(`access.grants`); nothing here stores or syncs it.
 """
 
 import logging
 
 from django.http import Http404
-from guardian.shortcuts import assign_perm, remove_perm
 
 from access import permissions
-from patients.models import CareAssignment, Encounter, Patient
+from patients.models import Encounter, Patient
 
 security_log = logging.getLogger("phms.security")
-
-VIEW_PATIENT = "patients.view_patient"
-CHANGE_PATIENT = "patients.change_patient"
-
-
-def patient_access_sync(*, provider, patient) -> None:
-    """Grant or revoke the provider's login access to the patient to match their assignments."""
-    user = provider.user
-    if user is None:
-        return
-    on_team = CareAssignment.objects.filter(
-        provider=provider, encounter__patient=patient, ended_at__isnull=True
-    ).exists()
-    for perm in (VIEW_PATIENT, CHANGE_PATIENT):
-        if on_team:
-            assign_perm(perm, user, patient)
-        else:
-            remove_perm(perm, user, patient)
-
 
 def get_patient_for_user(user, pk) -> Patient:
     """The patient with this id if the user may see it; otherwise 404, as if it did not exist."""

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from access import permissions
+from access import grants, permissions
 from core import crypto
 from core.softdelete import AllRowsManager, SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
 from providers.models import HealthcareProvider, Organization
@@ -120,15 +120,11 @@ class PatientQuerySet(SoftDeleteQuerySet):
             return self
         allowed = Q(pk__in=[])
         if permissions.is_clinician(user):
-            from guardian.shortcuts import get_objects_for_user
-
-            from access.models import BreakGlassAccess
-
-            granted = get_objects_for_user(
-                user, "patients.view_patient", klass=Patient.all_objects, accept_global_perms=False
+            allowed |= (
+                Q(pk__in=grants.care_team_patient_ids(user))
+                | Q(pk__in=grants.emergency_patient_ids(user))
+                | Q(pk__in=grants.explicitly_granted_patient_ids(user))
             )
-            emergency = BreakGlassAccess.objects.active().filter(user=user)
-            allowed |= Q(pk__in=granted.values("pk")) | Q(pk__in=emergency.values("patient_id"))
         if permissions.can_use_portal(user):
             allowed |= Q(user=user)
         return self.filter(allowed)

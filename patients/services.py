@@ -6,7 +6,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from patients.access import patient_access_sync
+from access import permissions
 from patients.models import (
     CareAssignment,
     Coverage,
@@ -23,7 +23,16 @@ from patients.models import (
 
 @transaction.atomic
 def care_assignment_create(*, encounter, provider, role, by=None) -> CareAssignment:
-    """Put a provider on an encounter's care team; this grants them the patient's chart."""
+    """Put a provider on an encounter's care team; this grants them the patient's chart.
+
+    `by` is who assigns (None for the system: imports, the demo seed). An emergency
+    access is not enough to assign anyone, oneself included.
+    """
+    if by is not None and not permissions.can_assign_care_team(by, encounter.patient):
+        raise ValidationError(
+            "Only a clinician on this patient's care team, the front desk or an "
+            "administrator can assign the care team. Emergency access does not allow it."
+        )
     assignment = CareAssignment.all_objects.filter(
         encounter=encounter, provider=provider, role=role
     ).first()
@@ -36,7 +45,6 @@ def care_assignment_create(*, encounter, provider, role, by=None) -> CareAssignm
     if by is not None:
         assignment._history_user = by
     assignment.save()
-    patient_access_sync(provider=provider, patient=encounter.patient)
     return assignment
 
 
@@ -47,7 +55,6 @@ def care_assignment_end(*, assignment, by=None) -> None:
     if by is not None:
         assignment._history_user = by
     assignment.save(update_fields=["ended_at"])
-    patient_access_sync(provider=assignment.provider, patient=assignment.encounter.patient)
 
 
 # Registration and records ---------------------------------------------------------------

@@ -74,7 +74,10 @@ def test_it_sends_anonymous_users_to_sign_in_and_refuses_get(
 def test_it_refuses_who_may_not_change_the_team(
     client, request, attending_doctor, ward_nurse, patient_record, name, persona, status
 ):
-    assignment = _assignment(ward_nurse, patient_record)
+    # A second nurse's assignment: ending it leaves ward_nurse on the team (and so 403).
+    second_nurse = personas.nurse_user(username="nurse.second")
+    personas.put_on_care_team(second_nurse, patient_record, CareAssignment.Role.NURSING)
+    assignment = _assignment(second_nurse, patient_record)
     if name == "care_team_restore":
         assignment.ended_at = assignment.assigned_at
         assignment.save(update_fields=["ended_at"])

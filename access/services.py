@@ -94,3 +94,24 @@ def roles_setup() -> dict[str, int]:
         group.permissions.set(wanted)
         counts[role.value] = group.permissions.count()
     return counts
+
+
+@transaction.atomic
+def explicit_grants_remove(*, grant_ids) -> int:
+    """Remove explicit per-patient grants (`check_access_grants --fix`); each is logged."""
+    from guardian.models import UserObjectPermission
+
+    grants = UserObjectPermission.objects.filter(pk__in=list(grant_ids)).select_related(
+        "permission"
+    )
+    removed = 0
+    for grant in grants:
+        security_log.warning(
+            "explicit grant removed: user=%s patient=%s permission=%s",
+            grant.user_id,
+            grant.object_pk,
+            grant.permission.codename,
+        )
+        grant.delete()
+        removed += 1
+    return removed

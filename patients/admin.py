@@ -1,5 +1,10 @@
+import logging
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from guardian.admin import AdminUserObjectPermissionsForm, GuardedModelAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
@@ -96,8 +101,26 @@ class AllergyInline(SoftDeleteInline):
     fields = ["description", "category", "severity", "reaction", "onset_date", "resolved_date"]
 
 
+security_log = logging.getLogger("phms.security")
+
+
+class ExplicitPatientGrantForm(AdminUserObjectPermissionsForm):
+    """An administrator's explicit grant: only "view patient" is given per patient.
+
+    Care-team access needs no grant (it follows the live assignments); this is for work
+    without an encounter, such as a case review.
+    """
+
+    def get_obj_perms_field_choices(self):
+        return [
+            (codename, name)
+            for codename, name in super().get_obj_perms_field_choices()
+            if codename == "view_patient"
+        ]
+
+
 @admin.register(Patient)
-class PatientAdmin(SoftDeleteAdmin):
+class PatientAdmin(GuardedModelAdminMixin, SoftDeleteAdmin):
     form = PatientAdminForm
     list_display = ["mrn", "last_name", "first_name", "date_of_birth", "sex", "state", "ssn_masked"]
     list_filter = ["sex", "state"]
@@ -107,6 +130,39 @@ class PatientAdmin(SoftDeleteAdmin):
     list_select_related = ["user"]
     readonly_fields = ["ssn_masked", "created_at"]
     inlines = [EmergencyContactInline, CoverageInline, AllergyInline]
+
+    def get_obj_perms_manage_user_form(self, request):
+        model_admin = self
+
+        class LoggedGrantForm(ExplicitPatientGrantForm):
+            def save_obj_perms(self):
+                before = set(self.get_obj_perms_field_initial())
+                super().save_obj_perms()
+                after = set(self.cleaned_data[self.get_obj_perms_field_name()])
+                if before == after:
+                    return
+                change = "granted" if after else "withdrew"
+                message = f"Explicit access {change}: {self.user.username} view_patient"
+                model_admin.log_change(request, self.obj, message)
+                security_log.warning(
+                    "explicit grant %s: by=%s user=%s patient=%s",
+                    change,
+                    request.user.pk,
+                    self.user.pk,
+                    self.obj.pk,
+                )
+
+        return LoggedGrantForm
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        # A role already decides what a group sees; a patient is granted to one login.
+        self.message_user(
+            request,
+            "Explicit access is granted to one login at a time, not to a group.",
+            messages.ERROR,
+        )
+        return redirect(reverse("admin:patients_patient_permissions", args=[object_pk]))
+
     fieldsets = [
         (None, {"fields": ["mrn", "external_id", "user"]}),
         (

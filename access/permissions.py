@@ -146,3 +146,17 @@ def can_break_glass(user) -> bool:
 
 def can_review_break_glass(user) -> bool:
     return is_administrator(user)
+
+
+def recording_actions(user, patient) -> dict:
+    """Which recording pages the chart offers this user (flags for the chart's action bar).
+
+    The chart view passes this as `actions` to templates/patients/forms/partials/
+    chart_actions.html, encounter_actions.html and delete_button.html.
+    """
+    return {
+        "clinical": can_edit_clinical(user, patient),
+        "vitals": can_record_vitals(user, patient),
+        "notes": can_write_notes(user, patient),
+        "demographics": can_edit_demographics(user, patient),
+    }

@@ -1,4 +1,5 @@
-"""Who may see which patient: the access getter and the care-team grants.
+"""Who may see which patient: the access getter, its checked form for views, and the
+care-team grants.
 
 Care-team membership is expressed as django-guardian object permissions on the
 Patient, granted and revoked by the services that start and end assignments.
@@ -6,10 +7,12 @@ Patient, granted and revoked by the services that start and end assignments.
 
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from guardian.shortcuts import assign_perm, remove_perm
 
 from access import permissions
+from access.audit import access_log_record
 from patients.models import CareAssignment, Encounter, Patient
 
 security_log = logging.getLogger("phms.security")
@@ -48,6 +51,15 @@ def get_patient_for_user(user, pk) -> Patient:
         # handler404 then does not log the same refusal a second time.
         user.phms_refusal_logged = True
     raise Http404("No such patient")
+
+
+def checked_patient(request, pk, predicate, *, section: str, refusal: str) -> Patient:
+    """The patient if the user may see it (else 404) and may do this (else 403); logged."""
+    patient = get_patient_for_user(request.user, pk)
+    if not predicate(request.user, patient):
+        raise PermissionDenied(refusal)
+    access_log_record(request, patient=patient, section=section)
+    return patient
 
 
 def clinical_patients_visible_to(user):

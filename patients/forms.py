@@ -214,9 +214,38 @@ class EncounterCloseForm(forms.Form):
         return value
 
 
+PROVIDER_CHOICES_SHOWN = 30
+
+
+def provider_label(provider) -> str:
+    specialty = f" · {provider.specialty.name}" if provider.specialty_id else ""
+    return f"{provider.display_name} ({provider.kind}){specialty}"
+
+
+class FirstProvidersChoices(forms.models.ModelChoiceIterator):
+    """A first page of providers and the chosen one; the search box finds the others."""
+
+    def __iter__(self):
+        yield ("", "Choose a provider")
+        shown = list(self.queryset[:PROVIDER_CHOICES_SHOWN])
+        chosen = self.field.chosen_pk
+        if chosen is not None and all(provider.pk != chosen for provider in shown):
+            shown += list(self.queryset.filter(pk=chosen))
+        for provider in shown:
+            yield self.choice(provider)
+
+
+class ProviderChoiceField(forms.ModelChoiceField):
+    iterator = FirstProvidersChoices
+    chosen_pk = None
+
+    def label_from_instance(self, obj):
+        return provider_label(obj)
+
+
 class CareAssignmentForm(forms.Form):
-    provider = forms.ModelChoiceField(
-        queryset=HealthcareProvider.objects.all(),
+    provider = ProviderChoiceField(
+        queryset=HealthcareProvider.objects.select_related("doctor", "nurse", "specialty"),
         help_text="Type in the search box above to narrow the list.",
     )
     role = forms.ChoiceField(
@@ -225,10 +254,9 @@ class CareAssignmentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].label_from_instance = lambda provider: (
-            f"{provider.display_name} ({provider.kind})"
-            f"{' · ' + provider.specialty.name if provider.specialty_id else ''}"
-        )
+        chosen = self.data.get(self.add_prefix("provider")) if self.is_bound else None
+        if chosen and str(chosen).isdigit():
+            self.fields["provider"].chosen_pk = int(chosen)
 
 
 # Clinical records ------------------------------------------------------------------------------
@@ -443,7 +471,10 @@ class VaccinationForm(forms.Form):
 
 
 class VaccinationCorrectForm(VaccinationForm):
-    """The event's correctable fields, prefilled, and why they are corrected."""
+    """The event's correctable fields, prefilled, and why they are corrected.
+
+    It cleans to `vaccination_correct`'s arguments: the changed fields and the reason.
+    """
 
     # As long as the store allows: an imported lot or site may be longer than a typed one.
     lot = forms.CharField(max_length=TEXT_LIMITS["lot"], required=False)
@@ -455,21 +486,26 @@ class VaccinationCorrectForm(VaccinationForm):
         help_text="Kept with the earlier values, e.g. lot number misread.",
     )
 
+    def __init__(self, *args, event, **kwargs):
+        self.event = event
+        initial = {name: event[name] for name in CORRECTABLE_FIELDS} if event else {}
+        super().__init__(*args, initial=initial, **kwargs)
+
     def clean_cvx_code(self):
         code = self.cleaned_data["cvx_code"].strip()
         # "8" and "08" are the same code; anything else is left for the service to refuse.
         return normalize_cvx(code) if code.isdigit() and len(code) <= 3 else code
 
-    def changes_to(self, event: dict) -> dict:
-        """The correctable fields whose submitted value differs from the event's."""
+    def clean(self):
+        cleaned = super().clean()
+        if self.event is None or self.errors:
+            return cleaned
         changes = {
-            name: self.cleaned_data[name]
-            for name in CORRECTABLE_FIELDS
-            if self.cleaned_data[name] != event[name]
+            name: cleaned[name] for name in CORRECTABLE_FIELDS if cleaned[name] != self.event[name]
         }
         if not changes:
             raise ValidationError("Nothing is changed: edit a field, or cancel.")
-        return changes
+        return {"changes": changes, "reason": cleaned["reason"]}
 
 
 class VaccinationDeleteForm(forms.Form):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from access import permissions
@@ -204,6 +205,9 @@ class Patient(SoftDeleteModel):
 
     def __str__(self):
         return f"{self.full_name} ({self.mrn})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patients:chart", kwargs={"pk": self.pk})
 
     @property
     def full_name(self) -> str:

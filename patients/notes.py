@@ -197,6 +197,19 @@ def notes_for_patient(patient_id, *, limit=50) -> list[dict]:
     return found[:limit]
 
 
+def note_of_patient(patient, note_id) -> dict | None:
+    """The patient's note with this id; None for an unknown id or another patient's note."""
+    try:
+        object_id = ObjectId(str(note_id))
+    except (InvalidId, TypeError):
+        return None
+    with documents.store_errors():
+        document = documents.collection(documents.NOTES).find_one(
+            {"_id": object_id, "patient_id": patient.pk}
+        )
+    return _note_out(document) if document is not None else None
+
+
 def notes_search(query, *, mode=SearchMode.KEYWORD, patient_ids=None, limit=100) -> list[dict]:
     """Notes whose current text matches, newest first, for live patients only.
 

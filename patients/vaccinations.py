@@ -253,6 +253,14 @@ def vaccinations_for_patient(patient_id) -> list[dict]:
     return [_event_out(e) for e in events]
 
 
+def vaccination_of_patient(patient, event_id) -> dict | None:
+    """The patient's live vaccination event with this id, or None."""
+    for event in vaccinations_for_patient(patient.pk):
+        if event["id"] == str(event_id):
+            return event
+    return None
+
+
 # Helpers ----------------------------------------------------------------------------
 
 

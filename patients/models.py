@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from access import permissions
 from core import crypto
+from core.models import AddressFields
 from core.softdelete import AllRowsManager, SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
 from providers.models import HealthcareProvider, Organization
 
@@ -26,15 +27,11 @@ def _bounds(low, high):
 # Catalogs -----------------------------------------------------------------------
 
 
-class Payer(models.Model):
+class Payer(AddressFields):
     """An insurer (or government program) that covers patients."""
 
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     name = models.CharField(max_length=200, db_index=True)
-    address_line = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    state = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
     phone = models.CharField(max_length=40, blank=True)
 
     history = HistoricalRecords()
@@ -139,7 +136,7 @@ class PatientManager(SoftDeleteManager.from_queryset(PatientQuerySet)):
     pass
 
 
-class Patient(SoftDeleteModel):
+class Patient(SoftDeleteModel, AddressFields):
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
         MALE = "M", "Male"
@@ -167,11 +164,9 @@ class Patient(SoftDeleteModel):
     race = models.CharField(max_length=60, blank=True)
     ethnicity = models.CharField(max_length=60, blank=True)
     marital_status = models.CharField(max_length=20, blank=True)
-    address_line = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
+    # The directory filters and sorts by state: the one address column with an index.
     state = models.CharField(max_length=100, blank=True, db_index=True)
     county = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     # The SSN is stored encrypted; only its last four digits are kept in clear for display.

@@ -19,6 +19,11 @@ def can_use_patient_directory(user) -> bool:
     return is_clinician(user) or has_role(user, Role.FRONT_DESK) or is_administrator(user)
 
 
+def can_search_clinical_catalogs(user) -> bool:
+    """The provider and condition searches of the recording forms (no patient data)."""
+    return is_clinician(user) or is_administrator(user)
+
+
 def can_use_billing(user) -> bool:
     return has_role(user, Role.BILLING) or is_administrator(user)
 

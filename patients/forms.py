@@ -536,6 +536,10 @@ class VaccinationDeleteForm(forms.Form):
         "Reason for the deletion", "Kept with the deleted entry, e.g. recorded in the wrong chart."
     )
 
+    def __init__(self, *args, event, **kwargs):
+        self.event = event  # what it deletes, as VaccinationCorrectForm has what it corrects
+        super().__init__(*args, **kwargs)
+
 
 # Soft delete --------------------------------------------------------------------------------------
 

@@ -77,12 +77,14 @@ def test_it_holds_the_vaccination_change_reason_to_one_limit(patient_record, war
     event = vaccinations.vaccination_record(patient=patient_record, by=ward_nurse, **VACCINATION)
     delete = {"patient": patient_record, "event_id": event["id"], "by": ward_nurse}
 
-    assert VaccinationDeleteForm({"reason": past_limit}).errors == {"reason": [message]}
+    assert VaccinationDeleteForm({"reason": past_limit}, event=event).errors == {
+        "reason": [message]
+    }
     assert _store_refusal(vaccinations.vaccination_delete, reason=past_limit, **delete) == [message]
-    assert VaccinationDeleteForm({"reason": " "}).errors == {
+    assert VaccinationDeleteForm({"reason": " "}, event=event).errors == {
         "reason": [schemas.CHANGE_REASON.required]
     }
-    assert VaccinationDeleteForm({"reason": at_limit}).is_valid()
+    assert VaccinationDeleteForm({"reason": at_limit}, event=event).is_valid()
     vaccinations.vaccination_delete(reason=at_limit, **delete)
     assert vaccinations.vaccinations_for_patient(patient_record.pk) == []
 

@@ -7,6 +7,7 @@ Every form page has one shape: checked fetch (`patients.access.checked_patient`)
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -39,12 +40,17 @@ class Submission:
 UNREADABLE = Submission(saved=False, status=503)
 
 
-def submit(request, form, service, *, store_down: str = "", **arguments) -> Submission:
+def submit(
+    request, form, service, *, store_down: str = "", readable: bool = True, **arguments
+) -> Submission:
     """On a valid POST, call `service(**arguments, **form.cleaned_data)`.
 
     A refusal (ValidationError) lands next to the field it names; the document store being
-    down (`store_down` is then the notice) keeps the input and answers 503.
+    down (`store_down` is then the notice) keeps the input and answers 503, as does a page
+    whose document could not be read (`readable` false: nothing is written).
     """
+    if not readable:
+        return UNREADABLE
     if request.method != "POST" or not form.is_valid():
         return Submission(saved=False)
     try:
@@ -56,6 +62,24 @@ def submit(request, form, service, *, store_down: str = "", **arguments) -> Subm
         apply_validation_error(form, error)
         return Submission(saved=False)
     return Submission(saved=True, result=result)
+
+
+def document_or_none(lookup, patient, document_id, *, missing: str):
+    """`lookup(patient, document_id)`: the patient's document, 404 (`missing`) when it has
+    none with this id, None while the document store is down (the page says so)."""
+    try:
+        document = lookup(patient, document_id)
+    except DocumentStoreUnavailable:
+        return None
+    if document is None:
+        raise Http404(missing)
+    return document
+
+
+def render_options(request, options, *, placeholder: str):
+    """The <option>s a search box puts into its select: (value, label) pairs."""
+    context = {"options": options, "placeholder": placeholder}
+    return render(request, "patients/forms/partials/options.html", context)
 
 
 def apply_validation_error(form, error: ValidationError) -> None:

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -12,7 +12,14 @@ from patients import selectors, services
 from patients.access import checked_patient
 from patients.forms import CareAssignmentForm, EncounterCloseForm, EncounterOpenForm, provider_label
 from patients.models import CareAssignment, Encounter, Patient
-from patients.views.common import chart_url_at, message_with_action, posted, render_form, submit
+from patients.views.common import (
+    chart_url_at,
+    message_with_action,
+    posted,
+    render_form,
+    render_options,
+    submit,
+)
 
 
 def _encounters_patient(request, pk, refusal):
@@ -104,17 +111,12 @@ def care_team(request, pk, encounter_pk):
 @login_required
 @require_GET
 def provider_search(request):
-    """Permission: clinicians and administrators; returns <option>s of matching providers."""
-    if not permissions.is_clinician(request.user) and not permissions.is_administrator(
-        request.user
-    ):
+    """Permission: can_search_clinical_catalogs; returns <option>s of matching providers."""
+    if not permissions.can_search_clinical_catalogs(request.user):
         raise PermissionDenied("Only clinicians search providers.")
     providers = selectors.providers_matching(request.GET.get("q", ""))
-    context = {
-        "options": [(provider.pk, provider_label(provider)) for provider in providers],
-        "placeholder": "Choose a provider",
-    }
-    return render(request, "patients/forms/partials/options.html", context)
+    options = [(provider.pk, provider_label(provider)) for provider in providers]
+    return render_options(request, options, placeholder="Choose a provider")
 
 
 @login_required

@@ -2,16 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from access import permissions
-from core.documents import DocumentStoreUnavailable
 from patients import notes
 from patients.access import checked_patient
 from patients.forms import NoteAmendForm, NoteForm
-from patients.views.common import UNREADABLE, chart_url, posted, render_form, submit
+from patients.views.common import chart_url, document_or_none, posted, render_form, submit
 
 NOTE_STORE_DOWN = "The note was not saved: the document store is unavailable. Try again shortly."
 NOTE_UNREADABLE = "The note cannot be shown: the document store is unavailable."
@@ -21,17 +19,6 @@ def _notes_patient(request, pk, refusal):
     return checked_patient(
         request, pk, permissions.can_write_notes, section="notes", refusal=refusal
     )
-
-
-def _note_or_none(patient, note_id):
-    """The patient's note (404 for an unknown id or another patient's); None if unreadable."""
-    try:
-        note = notes.note_of_patient(patient, note_id)
-    except DocumentStoreUnavailable:
-        return None
-    if note is None:
-        raise Http404("No such note")
-    return note
 
 
 @login_required
@@ -62,19 +49,18 @@ def note_add(request, pk):
 def note_amend(request, pk, note_id):
     """Permission: can_write_notes; the original text is kept, the amendment appended."""
     patient = _notes_patient(request, pk, "You may not amend notes of this patient.")
-    note = _note_or_none(patient, note_id)
+    note = document_or_none(notes.note_of_patient, patient, note_id, missing="No such note")
     form = NoteAmendForm(posted(request), initial={"text": note["text"] if note else ""})
-    saved = UNREADABLE
-    if note is not None:
-        saved = submit(
-            request,
-            form,
-            notes.note_amend,
-            store_down=NOTE_STORE_DOWN,
-            patient=patient,
-            note_id=note["id"],
-            author=request.user,
-        )
+    saved = submit(
+        request,
+        form,
+        notes.note_amend,
+        store_down=NOTE_STORE_DOWN,
+        readable=note is not None,
+        patient=patient,
+        note_id=note_id,
+        author=request.user,
+    )
     if saved:
         messages.success(request, "The note is amended; the original is kept.")
         return redirect(chart_url(patient, "notes-heading"))

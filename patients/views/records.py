@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,6 +36,7 @@ from patients.views.common import (
     message_with_action,
     posted,
     render_form,
+    render_options,
     submit,
 )
 
@@ -144,10 +145,8 @@ def prescription_add(request, pk):
 @login_required
 @require_GET
 def condition_search(request):
-    """Permission: clinicians and administrators (catalog only, no patient data)."""
-    if not permissions.is_clinician(request.user) and not permissions.is_administrator(
-        request.user
-    ):
+    """Permission: can_search_clinical_catalogs (catalog only, no patient data)."""
+    if not permissions.can_search_clinical_catalogs(request.user):
         raise PermissionDenied("Only clinicians search the condition catalog.")
     query = request.GET.get("q", "").strip()
     options = [(c.pk, str(c)) for c in selectors.conditions_matching(query)]
@@ -156,8 +155,7 @@ def condition_search(request):
         if query
         else "Type to search"
     )
-    context = {"options": options, "placeholder": placeholder}
-    return render(request, "patients/forms/partials/options.html", context)
+    return render_options(request, options, placeholder=placeholder)
 
 
 # Soft delete and Undo ------------------------------------------------------------------------

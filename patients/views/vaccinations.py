@@ -14,8 +14,8 @@ from patients import vaccinations
 from patients.access import checked_patient
 from patients.forms import VaccinationCorrectForm, VaccinationDeleteForm, VaccinationForm
 from patients.views.common import (
-    UNREADABLE,
     chart_url,
+    document_or_none,
     message_with_action,
     posted,
     render_form,
@@ -42,17 +42,6 @@ def _vaccinations_patient(request, pk, doing, *, of="of"):
     )
 
 
-def _event_or_none(patient, event_id):
-    """The patient's live vaccination event (404 otherwise); None if the store is down."""
-    try:
-        event = vaccinations.vaccination_of_patient(patient, event_id)
-    except DocumentStoreUnavailable:
-        return None
-    if event is None:
-        raise Http404("No such vaccination")
-    return event
-
-
 def _shown(event):
     """The event for the summary on the correct/delete pages: readable corrected-field names."""
     if event is None:
@@ -68,8 +57,16 @@ def _vaccinations_section(patient):
     return redirect(chart_url(patient, "vaccinations-heading"))
 
 
-def _change_page(request, form, saved, *, patient, event, doing, title, submit_label):
-    """The page of the correct and delete forms, with the event they change."""
+# The correct and delete pages: their title and submit button.
+CHANGE_PAGES = {
+    "correct": ("Correct a vaccination", "Save correction"),
+    "delete": ("Delete a vaccination", "Delete"),
+}
+
+
+def _change_page(request, form, saved, patient, event, doing):
+    """The page of the correct or delete form, with the event it changes."""
+    title, submit_label = CHANGE_PAGES[doing]
     return render_form(
         request,
         form,
@@ -104,74 +101,64 @@ def vaccination_add(request, pk):
     return render_form(request, form, title=title, patient=patient, status=saved.status)
 
 
+def _event_change(request, pk, event_id, *, doing, form_class, service):
+    """Checked fetch, form and service call of a change to one event."""
+    patient = _vaccinations_patient(request, pk, doing)
+    event = document_or_none(
+        vaccinations.vaccination_of_patient, patient, event_id, missing="No such vaccination"
+    )
+    form = form_class(posted(request), event=event)
+    saved = submit(
+        request,
+        form,
+        service,
+        store_down=VACCINATION_CHANGE_STORE_DOWN,
+        readable=event is not None,
+        patient=patient,
+        event_id=event_id,
+        by=request.user,
+    )
+    return patient, event, form, saved
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def vaccination_correct(request, pk, event_id):
     """Permission: can_record_vitals; the earlier values stay inside the event."""
-    patient = _vaccinations_patient(request, pk, "correct")
-    event = _event_or_none(patient, event_id)
-    form = VaccinationCorrectForm(posted(request), event=event)
-    saved = UNREADABLE
-    if event is not None:
-        saved = submit(
-            request,
-            form,
-            vaccinations.vaccination_correct,
-            store_down=VACCINATION_CHANGE_STORE_DOWN,
-            patient=patient,
-            event_id=event["id"],
-            by=request.user,
-        )
+    patient, event, form, saved = _event_change(
+        request,
+        pk,
+        event_id,
+        doing="correct",
+        form_class=VaccinationCorrectForm,
+        service=vaccinations.vaccination_correct,
+    )
     if saved:
         messages.success(request, "The vaccination is corrected; the earlier values are kept.")
         return _vaccinations_section(patient)
-    return _change_page(
-        request,
-        form,
-        saved,
-        patient=patient,
-        event=event,
-        doing="correct",
-        title="Correct a vaccination",
-        submit_label="Save correction",
-    )
+    return _change_page(request, form, saved, patient, event, "correct")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def vaccination_delete(request, pk, event_id):
     """Permission: can_record_vitals; the event is marked, not removed (Undo restores it)."""
-    patient = _vaccinations_patient(request, pk, "delete")
-    event = _event_or_none(patient, event_id)
-    form = VaccinationDeleteForm(posted(request))
-    saved = UNREADABLE
-    if event is not None:
-        saved = submit(
-            request,
-            form,
-            vaccinations.vaccination_delete,
-            store_down=VACCINATION_CHANGE_STORE_DOWN,
-            patient=patient,
-            event_id=event["id"],
-            by=request.user,
-        )
+    patient, event, form, saved = _event_change(
+        request,
+        pk,
+        event_id,
+        doing="delete",
+        form_class=VaccinationDeleteForm,
+        service=vaccinations.vaccination_delete,
+    )
     if saved:
         restore_url = reverse(
-            "patients:vaccination_restore", kwargs={"pk": patient.pk, "event_id": event["id"]}
+            "patients:vaccination_restore", kwargs={"pk": patient.pk, "event_id": event_id}
         )
         text = "The vaccination is deleted."
         messages.success(request, message_with_action(request, text, restore_url))
         return _vaccinations_section(patient)
-    return _change_page(
-        request,
-        form,
-        saved,
-        patient=patient,
-        event=event,
-        doing="delete",
-        title="Delete a vaccination",
-        submit_label="Delete",
-    )
+    return _change_page(request, form, saved, patient, event, "delete")
 
 
 @login_required

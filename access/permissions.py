@@ -20,6 +20,11 @@ def can_use_patient_directory(user) -> bool:
     return is_clinician(user) or has_role(user, Role.FRONT_DESK) or is_administrator(user)
 
 
+def can_search_clinical_catalogs(user) -> bool:
+    """The provider and condition searches of the recording forms (no patient data)."""
+    return is_clinician(user) or is_administrator(user)
+
+
 def can_use_billing(user) -> bool:
     return has_role(user, Role.BILLING) or is_administrator(user)
 
@@ -154,3 +159,17 @@ def can_break_glass(user) -> bool:
 
 def can_review_break_glass(user) -> bool:
     return is_administrator(user)
+
+
+def recording_actions(user, patient) -> dict:
+    """Which recording pages the chart offers this user (flags for the chart's action bar).
+
+    The chart view passes this as `actions` to templates/patients/forms/partials/
+    chart_actions.html, encounter_actions.html and delete_button.html.
+    """
+    return {
+        "clinical": can_edit_clinical(user, patient),
+        "vitals": can_record_vitals(user, patient),
+        "notes": can_write_notes(user, patient),
+        "demographics": can_edit_demographics(user, patient),
+    }

@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from access import permissions
@@ -43,7 +42,7 @@ def break_glass(request, patient_pk):
     if patient is None:
         raise Http404("No such patient")  # handler404 logs the refusal
     if permissions.is_patient_visible(request.user, patient):
-        return redirect(reverse("patients:chart", args=[patient.pk]))
+        return redirect(patient)
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -54,7 +53,7 @@ def break_glass(request, patient_pk):
             messages.warning(
                 request, f"Emergency access to {patient.full_name} is open and logged."
             )
-            return redirect(reverse("patients:chart", args=[patient.pk]))
+            return redirect(patient)
     return render(
         request, "access/break_glass.html", {"form": form, "patient": patient}, status=200
     )

@@ -1,4 +1,5 @@
-"""Who may see which patient: the access getter and the list scopes built on it.
+"""Who may see which patient: the access getter, its checked form for views, and the
+list scopes built on them.
 
 Whether a user sees a patient is derived from live care assignments when asked
 (`access.grants`); nothing here stores or syncs it.
@@ -6,12 +7,15 @@ Whether a user sees a patient is derived from live care assignments when asked
 
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from access import permissions
+from access.audit import access_log_record
 from patients.models import Encounter, Patient
 
 security_log = logging.getLogger("phms.security")
+
 
 def get_patient_for_user(user, pk) -> Patient:
     """The patient with this id if the user may see it; otherwise 404, as if it did not exist."""
@@ -28,6 +32,15 @@ def get_patient_for_user(user, pk) -> Patient:
         # handler404 then does not log the same refusal a second time.
         user.phms_refusal_logged = True
     raise Http404("No such patient")
+
+
+def checked_patient(request, pk, predicate, *, section: str, refusal: str) -> Patient:
+    """The patient if the user may see it (else 404) and may do this (else 403); logged."""
+    patient = get_patient_for_user(request.user, pk)
+    if not predicate(request.user, patient):
+        raise PermissionDenied(refusal)
+    access_log_record(request, patient=patient, section=section)
+    return patient
 
 
 def clinical_patients_visible_to(user):

@@ -31,6 +31,7 @@ from patients.models import (
 
 @admin.register(Payer)
 class PayerAdmin(SimpleHistoryAdmin):
+    fields = ["external_id", "name", "address_line", "city", "state", "postal_code", "phone"]
     list_display = ["name", "city", "state", "phone"]
     list_filter = ["state"]
     search_fields = ["name", "external_id"]

@@ -10,9 +10,9 @@ the document store. Any selector that reads documents raises
 from django.db.models import Q, QuerySet
 
 from core import documents
+from patients.document_schemas import VaccinationStatus, normalize_cvx
 from patients.models import Coverage, Patient, Symptom
 from patients.notes import SearchMode, search_regex
-from patients.vaccinations import VaccinationStatus, normalize_cvx
 
 # CVX codes of COVID-19 vaccines (CDC CVX table: 207-213, 217-221, 225-230, 300-313).
 COVID19_CVX_CODES = frozenset(

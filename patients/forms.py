@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from patients import document_schemas as schemas
+from patients.document_schemas import NoteKind, VaccinationStatus
 from patients.models import (
     Condition,
     Coverage,
@@ -22,14 +24,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
-from patients.notes import NoteKind
-from patients.vaccinations import (
-    CORRECTABLE_FIELDS,
-    MAX_REASON_LENGTH,
-    TEXT_LIMITS,
-    VaccinationStatus,
-    normalize_cvx,
-)
+from patients.vaccinations import CORRECTABLE_FIELDS
 from providers.models import HealthcareProvider
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -214,9 +209,38 @@ class EncounterCloseForm(forms.Form):
         return value
 
 
+PROVIDER_CHOICES_SHOWN = 30
+
+
+def provider_label(provider) -> str:
+    specialty = f" · {provider.specialty.name}" if provider.specialty_id else ""
+    return f"{provider.display_name} ({provider.kind}){specialty}"
+
+
+class FirstProvidersChoices(forms.models.ModelChoiceIterator):
+    """A first page of providers and the chosen one; the search box finds the others."""
+
+    def __iter__(self):
+        yield ("", "Choose a provider")
+        shown = list(self.queryset[:PROVIDER_CHOICES_SHOWN])
+        chosen = self.field.chosen_pk
+        if chosen is not None and all(provider.pk != chosen for provider in shown):
+            shown += list(self.queryset.filter(pk=chosen))
+        for provider in shown:
+            yield self.choice(provider)
+
+
+class ProviderChoiceField(forms.ModelChoiceField):
+    iterator = FirstProvidersChoices
+    chosen_pk = None
+
+    def label_from_instance(self, obj):
+        return provider_label(obj)
+
+
 class CareAssignmentForm(forms.Form):
-    provider = forms.ModelChoiceField(
-        queryset=HealthcareProvider.objects.all(),
+    provider = ProviderChoiceField(
+        queryset=HealthcareProvider.objects.select_related("doctor", "nurse", "specialty"),
         help_text="Type in the search box above to narrow the list.",
     )
     role = forms.ChoiceField(
@@ -225,10 +249,9 @@ class CareAssignmentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provider"].label_from_instance = lambda provider: (
-            f"{provider.display_name} ({provider.kind})"
-            f"{' · ' + provider.specialty.name if provider.specialty_id else ''}"
-        )
+        chosen = self.data.get(self.add_prefix("provider")) if self.is_bound else None
+        if chosen and str(chosen).isdigit():
+            self.fields["provider"].chosen_pk = int(chosen)
 
 
 # Clinical records ------------------------------------------------------------------------------
@@ -399,86 +422,123 @@ class PrescriptionForm(EncounterRecordForm):
 # Document store: notes and vaccinations -----------------------------------------------------------
 
 
+class SchemaTextField(forms.CharField):
+    """A text field checked by its document schema rule, as the store checks it."""
+
+    def __init__(self, rule: schemas.Text, **kwargs):
+        self.rule = rule
+        messages = {"required": rule.required} if rule.required else {}
+        super().__init__(required=bool(rule.required), error_messages=messages, **kwargs)
+        self.widget.attrs["maxlength"] = str(rule.max_length)
+
+    def clean(self, value):
+        return self.rule.clean(super().clean(value))
+
+
 class NoteForm(PatientEncounterFormMixin, forms.Form):
     encounter = forms.ModelChoiceField(queryset=Encounter.objects.none(), required=False)
     kind = forms.ChoiceField(choices=NoteKind.choices, initial=NoteKind.PROGRESS)
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)
+    text = SchemaTextField(schemas.NOTE_TEXT, widget=forms.Textarea(attrs={"rows": 8}))
     tags = forms.CharField(
-        required=False, max_length=200, help_text="Comma-separated, e.g. follow-up, cardiology."
+        required=False,
+        help_text=(
+            f"Comma-separated, e.g. follow-up, cardiology (up to {schemas.MAX_TAGS} tags of "
+            f"{schemas.MAX_TAG_LENGTH} characters)."
+        ),
     )
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
         self._limit_encounters(patient)
 
-    def clean_text(self):
-        text = self.cleaned_data["text"].strip()
-        if not text:
-            raise ValidationError("The note is empty.")
-        return text
-
     def clean_tags(self):
-        return tuple(tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip())
+        return schemas.clean_tags(self.cleaned_data["tags"])
 
 
 class NoteAmendForm(forms.Form):
-    text = forms.CharField(
-        label="Corrected text", widget=forms.Textarea(attrs={"rows": 8}), max_length=20000
+    text = SchemaTextField(
+        schemas.NOTE_TEXT, label="Corrected text", widget=forms.Textarea(attrs={"rows": 8})
     )
-    reason = forms.CharField(max_length=255, help_text="Why the note is amended.")
+    reason = SchemaTextField(schemas.AMENDMENT_REASON, help_text="Why the note is amended.")
+
+
+def _vaccination_text(name: str, **kwargs) -> SchemaTextField:
+    return SchemaTextField(schemas.VACCINATION_TEXTS[name], **kwargs)
 
 
 class VaccinationForm(forms.Form):
-    vaccine = forms.CharField(max_length=200)
-    cvx_code = forms.CharField(label="CVX code", max_length=10)
-    dose_number = forms.IntegerField(min_value=1, max_value=20, initial=1)
+    vaccine = _vaccination_text("vaccine")
+    cvx_code = forms.CharField(
+        label="CVX code",
+        help_text=f"1 to {schemas.CVX_MAX_DIGITS} digits.",
+        widget=forms.TextInput(attrs={"maxlength": schemas.CVX_MAX_DIGITS}),
+    )
+    dose_number = forms.IntegerField(
+        min_value=schemas.DOSE_NUMBER.low,
+        max_value=schemas.DOSE_NUMBER.high,
+        initial=1,
+        error_messages={
+            "min_value": schemas.DOSE_NUMBER.out_of_range_message,
+            "max_value": schemas.DOSE_NUMBER.out_of_range_message,
+        },
+    )
     date = forms.DateField(widget=DateInput())
-    lot = forms.CharField(max_length=60, required=False)
-    site = forms.CharField(max_length=60, required=False)
+    lot = _vaccination_text("lot")
+    site = _vaccination_text("site")
     status = forms.ChoiceField(choices=VaccinationStatus.choices, initial="completed")
-    administered_by = forms.CharField(max_length=200, required=False)
+    administered_by = _vaccination_text("administered_by")
+
+    def clean_cvx_code(self):
+        return schemas.clean_cvx_code(self.cleaned_data["cvx_code"])
 
     def clean_date(self):
-        return _not_in_future_date(self.cleaned_data["date"], "The vaccination date")
+        return schemas.clean_vaccination_date(self.cleaned_data["date"])
+
+
+def _reason_field(label: str, help_text: str) -> SchemaTextField:
+    return SchemaTextField(
+        schemas.CHANGE_REASON,
+        label=label,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
 
 
 class VaccinationCorrectForm(VaccinationForm):
-    """The event's correctable fields, prefilled, and why they are corrected."""
+    """The event's correctable fields, prefilled, and why they are corrected.
 
-    # As long as the store allows: an imported lot or site may be longer than a typed one.
-    lot = forms.CharField(max_length=TEXT_LIMITS["lot"], required=False)
-    site = forms.CharField(max_length=TEXT_LIMITS["site"], required=False)
-    reason = forms.CharField(
-        label="Reason for the correction",
-        max_length=MAX_REASON_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept with the earlier values, e.g. lot number misread.",
+    It cleans to `vaccination_correct`'s arguments: the changed fields and the reason.
+    """
+
+    reason = _reason_field(
+        "Reason for the correction", "Kept with the earlier values, e.g. lot number misread."
     )
 
-    def clean_cvx_code(self):
-        code = self.cleaned_data["cvx_code"].strip()
-        # "8" and "08" are the same code; anything else is left for the service to refuse.
-        return normalize_cvx(code) if code.isdigit() and len(code) <= 3 else code
+    def __init__(self, *args, event, **kwargs):
+        self.event = event
+        initial = {name: event[name] for name in CORRECTABLE_FIELDS} if event else {}
+        super().__init__(*args, initial=initial, **kwargs)
 
-    def changes_to(self, event: dict) -> dict:
-        """The correctable fields whose submitted value differs from the event's."""
+    def clean(self):
+        cleaned = super().clean()
+        if self.event is None or self.errors:
+            return cleaned
         changes = {
-            name: self.cleaned_data[name]
-            for name in CORRECTABLE_FIELDS
-            if self.cleaned_data[name] != event[name]
+            name: cleaned[name] for name in CORRECTABLE_FIELDS if cleaned[name] != self.event[name]
         }
         if not changes:
             raise ValidationError("Nothing is changed: edit a field, or cancel.")
-        return changes
+        return {"changes": changes, "reason": cleaned["reason"]}
 
 
 class VaccinationDeleteForm(forms.Form):
-    reason = forms.CharField(
-        label="Reason for the deletion",
-        max_length=MAX_REASON_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept with the deleted entry, e.g. recorded in the wrong chart.",
+    reason = _reason_field(
+        "Reason for the deletion", "Kept with the deleted entry, e.g. recorded in the wrong chart."
     )
+
+    def __init__(self, *args, event, **kwargs):
+        self.event = event  # what it deletes, as VaccinationCorrectForm has what it corrects
+        super().__init__(*args, **kwargs)
 
 
 # Soft delete --------------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from access import grants, permissions
 from core import crypto
+from core.models import AddressFields
 from core.softdelete import AllRowsManager, SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
 from providers.models import HealthcareProvider, Organization
 
@@ -25,15 +27,11 @@ def _bounds(low, high):
 # Catalogs -----------------------------------------------------------------------
 
 
-class Payer(models.Model):
+class Payer(AddressFields):
     """An insurer (or government program) that covers patients."""
 
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     name = models.CharField(max_length=200, db_index=True)
-    address_line = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    state = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
     phone = models.CharField(max_length=40, blank=True)
 
     history = HistoricalRecords()
@@ -134,7 +132,7 @@ class PatientManager(SoftDeleteManager.from_queryset(PatientQuerySet)):
     pass
 
 
-class Patient(SoftDeleteModel):
+class Patient(SoftDeleteModel, AddressFields):
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
         MALE = "M", "Male"
@@ -162,11 +160,9 @@ class Patient(SoftDeleteModel):
     race = models.CharField(max_length=60, blank=True)
     ethnicity = models.CharField(max_length=60, blank=True)
     marital_status = models.CharField(max_length=20, blank=True)
-    address_line = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
+    # The directory filters and sorts by state: the one address column with an index.
     state = models.CharField(max_length=100, blank=True, db_index=True)
     county = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     # The SSN is stored encrypted; only its last four digits are kept in clear for display.
@@ -200,6 +196,9 @@ class Patient(SoftDeleteModel):
 
     def __str__(self):
         return f"{self.full_name} ({self.mrn})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("patients:chart", kwargs={"pk": self.pk})
 
     @property
     def full_name(self) -> str:

@@ -17,25 +17,17 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core import documents
 from patients.chart_cache import charts_changing
+from patients.document_schemas import (
+    AMENDMENT_REASON,
+    NOTE_TEXT,
+    clean_note_kind,
+    clean_tags,
+)
 
-MAX_NOTE_BYTES = 64 * 1024
-MAX_TAGS = 20
-MAX_TAG_LENGTH = 50
-MAX_REASON_LENGTH = 500
 MAX_QUERY_LENGTH = 200
 MAX_SEARCH_LIMIT = 500
 # Imports carry their own timestamps; a little clock skew is tolerated, the future is not.
 ALLOWED_CLOCK_SKEW = timedelta(minutes=5)
-
-
-class NoteKind(models.TextChoices):
-    PROGRESS = "progress", "Progress note"
-    NURSING = "nursing", "Nursing note"
-    DISCHARGE = "discharge", "Discharge summary"
-    CONSULT = "consult", "Consultation"
-    ADMISSION = "admission", "Admission note"
-    CARE_PLAN = "care_plan", "Care plan"
-    OTHER = "other", "Other"
 
 
 class SearchMode(models.TextChoices):
@@ -148,12 +140,8 @@ def notes_import_many(*, notes: list[dict]) -> int:
 
 def note_amend(*, patient, note_id, author, text, reason) -> dict:
     """Append an amendment to a note; the original and earlier amendments stay."""
-    text = _clean_text(text)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Give a reason for the amendment.")
-    if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationError(f"The reason is limited to {MAX_REASON_LENGTH} characters.")
+    text = NOTE_TEXT.clean(text)
+    reason = AMENDMENT_REASON.clean(reason)
     object_id = _object_id(note_id)
     notes = documents.collection(documents.NOTES)
     query = {"_id": object_id, "patient_id": patient.pk}
@@ -195,6 +183,19 @@ def notes_for_patient(patient_id, *, limit=50) -> list[dict]:
     # The embedded store's ordering is re-checked here rather than trusted.
     found.sort(key=_note_order, reverse=True)
     return found[:limit]
+
+
+def note_of_patient(patient, note_id) -> dict | None:
+    """The patient's note with this id; None for an unknown id or another patient's note."""
+    try:
+        object_id = ObjectId(str(note_id))
+    except (InvalidId, TypeError):
+        return None
+    with documents.store_errors():
+        document = documents.collection(documents.NOTES).find_one(
+            {"_id": object_id, "patient_id": patient.pk}
+        )
+    return _note_out(document) if document is not None else None
 
 
 def notes_search(query, *, mode=SearchMode.KEYWORD, patient_ids=None, limit=100) -> list[dict]:
@@ -320,11 +321,8 @@ def _new_note_document(
     """The checked document of a new note (raises ValidationError)."""
     if patient is None or patient.pk is None:
         raise ValidationError("A note needs a saved patient.")
-    if kind not in NoteKind.values:
-        raise ValidationError(
-            f"Unknown note kind {kind!r}; choose one of: {', '.join(NoteKind.values)}."
-        )
-    text = _clean_text(text)
+    kind = clean_note_kind(kind)
+    text = NOTE_TEXT.clean(text)
     if encounter is not None and encounter.patient_id != patient.pk:
         raise ValidationError("The encounter belongs to another patient.")
     created_at = _clean_created_at(created_at)
@@ -340,40 +338,13 @@ def _new_note_document(
         "kind": kind,
         "text": text,
         "original_text": text,
-        "tags": _clean_tags(tags),
+        "tags": clean_tags(tags),
         "created_at": created_at,
         "amendments": [],
     }
     if external_id is not None:
         document["external_id"] = external_id
     return document
-
-
-def _clean_text(text) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError("A note needs some text.")
-    if len(text.encode("utf-8")) > MAX_NOTE_BYTES:
-        raise ValidationError(
-            f"The note is longer than {MAX_NOTE_BYTES // 1024} KB; split it or attach a summary."
-        )
-    return text
-
-
-def _clean_tags(tags) -> list[str]:
-    if isinstance(tags, str):
-        tags = tags.split(",")
-    cleaned: list[str] = []
-    for tag in tags or ():
-        tag = str(tag).strip().lower()
-        if not tag or tag in cleaned:
-            continue
-        if len(tag) > MAX_TAG_LENGTH:
-            raise ValidationError(f"Tags are limited to {MAX_TAG_LENGTH} characters.")
-        cleaned.append(tag)
-    if len(cleaned) > MAX_TAGS:
-        raise ValidationError(f"A note can carry at most {MAX_TAGS} tags.")
-    return cleaned
 
 
 def _clean_created_at(created_at) -> datetime:

@@ -1,4 +1,5 @@
-"""Reads that span models: the patient directory search and the whole chart of one patient."""
+"""Reads that span models: the patient directory search, the whole chart of one patient, the
+care team of an encounter and the searches that fill the recording forms' choices."""
 
 import datetime as dt
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from core.documents import DocumentStoreUnavailable
 from patients.models import (
     Allergy,
     CareAssignment,
+    Condition,
     Coverage,
     Diagnosis,
     EmergencyContact,
@@ -22,6 +24,7 @@ from patients.models import (
 )
 from patients.notes import SearchMode, notes_search
 from patients.vitals_chart import MAX_POINTS as VITALS_TREND_POINTS
+from providers.models import HealthcareProvider
 
 # Sort keys the directory offers; the id makes the order total so pages never overlap.
 PATIENT_SORTS = {
@@ -31,6 +34,8 @@ PATIENT_SORTS = {
     "state": ("state", "last_name", "first_name", "id"),
 }
 HISTORY_LIMIT = 20
+SEARCH_LIMIT = 30
+SEARCH_QUERY_LENGTH = 100
 
 
 def patient_search(
@@ -144,6 +149,34 @@ def _encounters_with_details() -> QuerySet[Encounter]:
             ).order_by("encounter_id", "-start_date", "-id"),
         ),
     )
+
+
+def care_team(encounter: Encounter) -> QuerySet[CareAssignment]:
+    """The encounter's current care assignments, with what their names need."""
+    return CareAssignment.objects.filter(encounter=encounter, ended_at__isnull=True).select_related(
+        *_provider_related("provider")
+    )
+
+
+def providers_matching(query: str, *, limit: int = SEARCH_LIMIT) -> list[HealthcareProvider]:
+    """Providers whose first or last name or specialty contains every word of the query."""
+    providers = HealthcareProvider.objects.select_related("doctor", "nurse", "specialty")
+    for word in query.strip()[:SEARCH_QUERY_LENGTH].split():
+        providers = providers.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(specialty__name__icontains=word)
+        )
+    return list(providers[:limit])
+
+
+def conditions_matching(query: str, *, limit: int = SEARCH_LIMIT) -> list[Condition]:
+    """Catalog conditions by name (anywhere) or code (its start); none for an empty query."""
+    query = query.strip()[:SEARCH_QUERY_LENGTH]
+    if not query:
+        return []
+    matches = Condition.objects.filter(Q(name__icontains=query) | Q(code__istartswith=query))
+    return list(matches.order_by("name")[:limit])
 
 
 def encounter_timeline_page(

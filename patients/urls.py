@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients.views import chart, directory, records, registration
+from patients.views import chart, directory, encounters, notes, records, registration, vaccinations
 
 app_name = "patients"
 
@@ -9,26 +9,29 @@ urlpatterns = [
     path("", directory.patient_list, name="list"),
     path("<int:pk>/", chart.chart, name="chart"),
     path("<int:pk>/print/", chart.chart_print, name="chart_print"),
-    # Recording: registration and clinical forms (patients/views/registration.py, records.py)
+    # Recording (patients/views/): registration.py, encounters.py (and the care team),
+    # records.py (relational records, delete and restore), notes.py, vaccinations.py
     path("register/", registration.register, name="register"),
     path("<int:pk>/edit/", registration.patient_edit, name="edit"),
     path("<int:pk>/contacts/add/", registration.emergency_contact_add, name="contact_add"),
     path("<int:pk>/coverage/add/", registration.coverage_add, name="coverage_add"),
-    path("<int:pk>/encounters/open/", records.encounter_open, name="encounter_open"),
+    path("<int:pk>/encounters/open/", encounters.encounter_open, name="encounter_open"),
     path(
         "<int:pk>/encounters/<int:encounter_pk>/close/",
-        records.encounter_close,
+        encounters.encounter_close,
         name="encounter_close",
     ),
-    path("<int:pk>/encounters/<int:encounter_pk>/care-team/", records.care_team, name="care_team"),
+    path(
+        "<int:pk>/encounters/<int:encounter_pk>/care-team/", encounters.care_team, name="care_team"
+    ),
     path(
         "<int:pk>/encounters/<int:encounter_pk>/care-team/<int:assignment_pk>/end/",
-        records.care_team_end,
+        encounters.care_team_end,
         name="care_team_end",
     ),
     path(
         "<int:pk>/encounters/<int:encounter_pk>/care-team/<int:assignment_pk>/restore/",
-        records.care_team_restore,
+        encounters.care_team_restore,
         name="care_team_restore",
     ),
     path("<int:pk>/vitals/add/", records.vital_signs_add, name="vitals_add"),
@@ -36,22 +39,22 @@ urlpatterns = [
     path("<int:pk>/diagnoses/add/", records.diagnosis_add, name="diagnosis_add"),
     path("<int:pk>/lab-results/add/", records.lab_result_add, name="lab_result_add"),
     path("<int:pk>/prescriptions/add/", records.prescription_add, name="prescription_add"),
-    path("<int:pk>/notes/add/", records.note_add, name="note_add"),
-    path("<int:pk>/notes/<str:note_id>/amend/", records.note_amend, name="note_amend"),
-    path("<int:pk>/vaccinations/add/", records.vaccination_add, name="vaccination_add"),
+    path("<int:pk>/notes/add/", notes.note_add, name="note_add"),
+    path("<int:pk>/notes/<str:note_id>/amend/", notes.note_amend, name="note_amend"),
+    path("<int:pk>/vaccinations/add/", vaccinations.vaccination_add, name="vaccination_add"),
     path(
         "<int:pk>/vaccinations/<str:event_id>/correct/",
-        records.vaccination_correct,
+        vaccinations.vaccination_correct,
         name="vaccination_correct",
     ),
     path(
         "<int:pk>/vaccinations/<str:event_id>/delete/",
-        records.vaccination_delete,
+        vaccinations.vaccination_delete,
         name="vaccination_delete",
     ),
     path(
         "<int:pk>/vaccinations/<str:event_id>/restore/",
-        records.vaccination_restore,
+        vaccinations.vaccination_restore,
         name="vaccination_restore",
     ),
     path(
@@ -65,5 +68,5 @@ urlpatterns = [
         name="record_restore",
     ),
     path("conditions/search/", records.condition_search, name="condition_search"),
-    path("providers/search/", records.provider_search, name="provider_search"),
+    path("providers/search/", encounters.provider_search, name="provider_search"),
 ]

@@ -10,16 +10,13 @@ import uuid
 from datetime import UTC, date, datetime
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils import timezone
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from core import documents
 from patients.chart_cache import charts_changing
+from patients.document_schemas import CHANGE_REASON, VaccinationStatus, clean_vaccination_fields
 
-MAX_DOSE_NUMBER = 20
-EARLIEST_DATE = date(1900, 1, 1)
-TEXT_LIMITS = {"vaccine": 200, "lot": 64, "site": 100, "administered_by": 200}
 CORRECTABLE_FIELDS = (
     "vaccine",
     "cvx_code",
@@ -30,14 +27,7 @@ CORRECTABLE_FIELDS = (
     "status",
     "administered_by",
 )
-MAX_REASON_LENGTH = 500
 WRITE_ATTEMPTS = 5
-
-
-class VaccinationStatus(models.TextChoices):
-    COMPLETED = "completed", "Completed"
-    REFUSED = "refused", "Refused"
-    NOT_DONE = "not_done", "Not done"
 
 
 # Writes -----------------------------------------------------------------------------
@@ -253,6 +243,14 @@ def vaccinations_for_patient(patient_id) -> list[dict]:
     return [_event_out(e) for e in events]
 
 
+def vaccination_of_patient(patient, event_id) -> dict | None:
+    """The patient's live vaccination event with this id, or None."""
+    for event in vaccinations_for_patient(patient.pk):
+        if event["id"] == str(event_id):
+            return event
+    return None
+
+
 # Helpers ----------------------------------------------------------------------------
 
 
@@ -363,67 +361,8 @@ def _labelled(error: ValidationError, label: str) -> ValidationError:
 
 
 def _clean_fields(raw: dict) -> dict:
-    errors: dict[str, str] = {}
-    cleaned: dict = {}
-    for field, limit in TEXT_LIMITS.items():
-        value = str(raw.get(field) or "").strip()
-        if len(value) > limit:
-            label = field.replace("_", " ").capitalize()
-            errors[field] = f"{label} is limited to {limit} characters."
-        cleaned[field] = value
-    if not cleaned["vaccine"]:
-        errors["vaccine"] = "Name the vaccine."
-
-    cvx = str(raw.get("cvx_code") or "").strip()
-    if not cvx.isdigit() or len(cvx) > 3:
-        errors["cvx_code"] = f"CVX code {cvx!r} is not valid: CVX codes are 1 to 3 digits."
-    else:
-        cleaned["cvx_code"] = normalize_cvx(cvx)
-
-    dose = raw.get("dose_number")
-    try:
-        dose_int = int(dose)
-        if isinstance(dose, float) and dose != dose_int or isinstance(dose, bool):
-            raise ValueError
-    except (TypeError, ValueError):
-        errors["dose_number"] = f"Dose number {dose!r} is not a whole number."
-    else:
-        if not 1 <= dose_int <= MAX_DOSE_NUMBER:
-            errors["dose_number"] = f"Dose number must be between 1 and {MAX_DOSE_NUMBER}."
-        cleaned["dose_number"] = dose_int
-
-    day = raw.get("date")
-    if isinstance(day, str):
-        try:
-            day = date.fromisoformat(day.strip())
-        except ValueError:
-            day = None
-    elif isinstance(day, datetime):
-        day = day.date()
-    if not isinstance(day, date):
-        errors["date"] = "Enter the vaccination date as YYYY-MM-DD."
-    elif day > timezone.localdate():
-        errors["date"] = "A vaccination date cannot be in the future."
-    elif day < EARLIEST_DATE:
-        errors["date"] = f"A vaccination date cannot be before {EARLIEST_DATE:%Y}."
-    else:
-        cleaned["date"] = day.isoformat()  # ISO text sorts and compares the same in both stores
-
-    status = raw.get("status")
-    if status not in VaccinationStatus.values:
-        errors["status"] = (
-            f"Unknown status {status!r}; use one of: {', '.join(VaccinationStatus.values)}."
-        )
-    else:
-        cleaned["status"] = str(status)
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
-def normalize_cvx(code) -> str:
-    """CVX codes are written with at least two digits ("08", "140")."""
-    return str(int(str(code).strip())).zfill(2)
+    fields = clean_vaccination_fields(raw)
+    return {**fields, "date": fields["date"].isoformat()}  # ISO text sorts alike in both stores
 
 
 def _find_live_event(events: list[dict], event_id) -> int:
@@ -446,12 +385,7 @@ def _require_patient(patient) -> None:
 
 
 def _clean_reason(reason) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError("Give a reason for the change.")
-    if len(reason) > MAX_REASON_LENGTH:
-        raise ValidationError(f"The reason is limited to {MAX_REASON_LENGTH} characters.")
-    return reason
+    return CHANGE_REASON.clean(reason)
 
 
 def _now() -> datetime:

@@ -13,6 +13,7 @@ class SpecialtyAdmin(SimpleHistoryAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(SoftDeleteAdmin):
+    fields = ["external_id", "name", "address_line", "city", "state", "postal_code", "phone"]
     list_display = ["name", "city", "state", "phone"]
     list_filter = ["state"]
     search_fields = ["name", "city", "external_id"]

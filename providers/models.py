@@ -3,6 +3,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.models import AddressFields
 from core.softdelete import AllRowsManager, SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
 
 
@@ -19,13 +20,9 @@ class Specialty(models.Model):
         return self.name
 
 
-class Organization(SoftDeleteModel):
+class Organization(SoftDeleteModel, AddressFields):
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     name = models.CharField(max_length=200, db_index=True)
-    address_line = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    state = models.CharField(max_length=100, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
     phone = models.CharField(max_length=40, blank=True)
 
     history = HistoricalRecords()

@@ -813,6 +813,7 @@ class CareplansMapper(Mapper):
 
     def flush(self, items):
         from patients import notes
+        from patients.document_schemas import NoteKind
 
         patients = {
             p.pk: p
@@ -827,7 +828,7 @@ class CareplansMapper(Mapper):
                 {
                     "patient": patients[record["patient_id"]],
                     "author": None,
-                    "kind": notes.NoteKind.CARE_PLAN,
+                    "kind": NoteKind.CARE_PLAN,
                     "text": record["text"],
                     "tags": ("synthea", "care plan"),
                     "encounter": encounter,

@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from core import documents
 from patients import document_selectors as selectors
+from patients.document_schemas import NoteKind
 from patients.models import Coverage, Encounter, Patient, Payer, Symptom
-from patients.notes import NoteKind, note_amend, note_create, notes_for_patient, notes_search
+from patients.notes import note_amend, note_create, notes_for_patient, notes_search
 from patients.vaccinations import (
     vaccination_correct,
     vaccination_delete,

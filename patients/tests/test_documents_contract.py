@@ -11,10 +11,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from core import documents
+from patients.document_schemas import MAX_NOTE_BYTES, NoteKind, VaccinationStatus
 from patients.models import Encounter, Patient
 from patients.notes import (
-    MAX_NOTE_BYTES,
-    NoteKind,
     note_amend,
     note_create,
     notes_for_patient,
@@ -22,7 +21,6 @@ from patients.notes import (
     notes_search,
 )
 from patients.vaccinations import (
-    VaccinationStatus,
     vaccination_correct,
     vaccination_delete,
     vaccination_record,

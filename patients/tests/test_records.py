@@ -405,7 +405,7 @@ def test_it_says_the_note_cannot_be_amended_while_the_document_store_is_down(
     def store_down(*args, **kwargs):
         raise DocumentStoreUnavailable("down")
 
-    monkeypatch.setattr(notes, "notes_for_patient", store_down)
+    monkeypatch.setattr(notes, "note_of_patient", store_down)
     client.force_login(attending_doctor)
     url = reverse("patients:note_amend", kwargs={"pk": patient_record.pk, "note_id": note["id"]})
     response = getattr(client, method)(url, {"text": "Keep me.", "reason": "r"})
@@ -562,7 +562,7 @@ def test_it_offers_the_chart_only_the_recording_pages_the_user_may_use(
 ):
     from django.template.loader import render_to_string
 
-    from patients.views.records import recording_actions
+    from access.permissions import recording_actions
 
     def bar(user):
         context = {"patient": patient_record, "actions": recording_actions(user, patient_record)}

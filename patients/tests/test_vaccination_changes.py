@@ -204,11 +204,11 @@ def test_it_treats_a_cvx_code_without_its_leading_zero_as_unchanged(
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"reason": "  "}, "reason", "required"),
-        ({"lot": "L2", "reason": ""}, "reason", "required"),
+        ({"reason": "  "}, "reason", "Give a reason for the change."),
+        ({"lot": "L2", "reason": ""}, "reason", "Give a reason for the change."),
         ({"cvx_code": "ABC"}, "cvx_code", "1 to 3 digits"),
         ({"date": "2999-01-01"}, "date", "cannot be in the future"),
-        ({"dose_number": "0"}, "dose_number", "greater than or equal to 1"),
+        ({"dose_number": "0"}, "dose_number", "Dose number must be between 1 and 20."),
         ({"status": "maybe"}, "status", "Select a valid choice"),
         ({}, None, "Nothing is changed"),
     ],

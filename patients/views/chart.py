@@ -15,7 +15,6 @@ from patients.chart_cache import cached_chart_sections
 from patients.notes import notes_for_patient
 from patients.selectors import patient_change_history, patient_chart, requested_encounters_page
 from patients.vaccinations import vaccinations_for_patient
-from patients.views.records import recording_actions
 from patients.vitals_chart import vitals_trend_svg
 
 SCREEN = ("patients/chart.html", "patients/partials/chart_sections.html")
@@ -55,7 +54,7 @@ def _render_chart(request, pk, templates, *, logged_as, encounters_page, with_ac
         "demographics": permissions.can_view_demographics(user, patient),
         "clinical": permissions.can_view_clinical(user, patient),
     }
-    actions = recording_actions(user, patient) if with_actions else {}
+    actions = permissions.recording_actions(user, patient) if with_actions else {}
     # One row per page view: the chart (or its print) covers notes and vaccinations too.
     section = logged_as if show["clinical"] else Section.DEMOGRAPHICS
     access_log_record(request, patient=patient, section=section)

@@ -1,14 +1,14 @@
 """The issue's browser scenarios, end to end through the login page."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from access.roles import Role
 from patients.models import VitalSigns
-from patients.tests.factories import ConditionFactory
+from patients.tests.factories import ConditionFactory, EncounterFactory
 from patients.vaccinations import vaccination_record
 from phms.tests import personas
 from tests.e2e.conftest import sign_in, with_password
@@ -170,3 +170,34 @@ def test_it_lets_a_nurse_correct_a_vaccination_and_undo_its_deletion(page, care_
     expect(page.get_by_text("The vaccination is restored.")).to_be_visible()
     expect(section).to_contain_text("L2")
     page.shot("vaccination-restored")
+
+
+def test_it_lets_a_doctor_page_through_a_long_timeline_and_undo_a_deletion(page, care_team):
+    patient = care_team["patient"]
+    opened = personas.open_encounter(patient).admitted_at
+    for day in range(1, 25):
+        EncounterFactory(
+            patient=patient,
+            finished=True,
+            admitted_at=opened - timedelta(days=day),
+            reason=f"Visit {day}",
+        )
+    sign_in(page, "dr.house")
+    page.goto(f"/patients/{patient.pk}/")
+    pages = page.get_by_test_id("encounter-pages")
+    expect(pages).to_contain_text("Encounters 1–20 of 25")
+    page.shot("timeline-first-page")
+    pages.get_by_role("link", name="Older encounters").click()
+    expect(page.get_by_test_id("encounter-pages")).to_contain_text("Encounters 21–25 of 25")
+    expect(
+        page.get_by_test_id("encounter-pages").get_by_role("link", name="Newer encounters")
+    ).to_be_visible()
+    page.shot("timeline-second-page")
+
+    section = page.get_by_test_id("section-encounters")
+    section.get_by_role("link", name=re.compile("^Delete")).first.click()
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text(re.compile("is deleted."))).to_be_visible()
+    page.shot("deleted-with-undo")
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_text(re.compile("is restored."))).to_be_visible()

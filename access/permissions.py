@@ -146,3 +146,21 @@ def can_break_glass(user) -> bool:
 
 def can_review_break_glass(user) -> bool:
     return is_administrator(user)
+
+
+# Portal administration (front desk and administrators) -------------------------------------
+
+
+def can_invite_to_portal(user, patient) -> bool:
+    """Issue a portal activation link and code for a registered patient."""
+    return can_edit_demographics(user, patient)
+
+
+def can_grant_proxy_access(user, patient) -> bool:
+    """Let another portal user (a parent, a carer) read this patient's record in the portal."""
+    return can_edit_demographics(user, patient)
+
+
+def can_review_change_requests(user) -> bool:
+    """Accept or decline the contact-detail changes patients ask for in the portal."""
+    return has_role(user, Role.FRONT_DESK) or is_administrator(user)

@@ -484,6 +484,7 @@ def note_add(request, pk):
                 text=data["text"],
                 tags=data["tags"],
                 encounter=data["encounter"],
+                not_shared_reason=data["not_shared_reason"],
             )
         except DocumentStoreUnavailable:
             form.add_error(None, NOTE_STORE_DOWN)

@@ -33,11 +33,11 @@ def result_trend_svg(name: str, results_oldest_first) -> SafeString:
     if lows and highs:
         top, bottom = y(max(highs)), y(min(lows))
         band = format_html(
-            '<rect x="{x}" y="{top:.1f}" width="{w}" height="{h:.1f}" fill="{fill}"/>',
+            '<rect x="{x}" y="{top}" width="{w}" height="{h}" fill="{fill}"/>',
             x=PAD,
-            top=top,
+            top=f"{top:.1f}",
             w=WIDTH - 2 * PAD,
-            h=max(bottom - top, 1),
+            h=f"{max(bottom - top, 1):.1f}",
             fill=BAND,
         )
     unit = points[-1].unit
@@ -49,7 +49,9 @@ def result_trend_svg(name: str, results_oldest_first) -> SafeString:
     if lows and highs:
         description += f"; the shaded band is the usual range {min(lows):g} to {max(highs):g}"
     dots = format_html_join(
-        "", '<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"/>', ((x, y_, LINE) for x, y_ in coords)
+        "",
+        '<circle cx="{}" cy="{}" r="3" fill="{}"/>',
+        ((f"{x:.1f}", f"{y_:.1f}", LINE) for x, y_ in coords),
     )
     return format_html(
         '<svg class="chart-img" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '

@@ -1,4 +1,4 @@
-"""A note the author marked "not shared in the portal" stays out of the portal; the chart says so."""
+"""A note marked "not shared in the portal" stays out of the portal; the chart says so."""
 
 import pytest
 from django.core.exceptions import ValidationError

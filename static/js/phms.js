@@ -13,3 +13,11 @@ document.addEventListener("click", function (event) {
     window.print();
   }
 });
+
+// The portal's section menu scrolls sideways on a phone: keep the current section in view.
+document.addEventListener("DOMContentLoaded", function () {
+  const current = document.querySelector(".portal-nav .active");
+  if (current) {
+    current.scrollIntoView({ block: "nearest", inline: "center" });
+  }
+});

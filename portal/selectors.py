@@ -72,10 +72,7 @@ def problem_list(patient) -> list[Diagnosis]:
         .select_related("condition")
         .order_by("condition__name", "condition_id", "onset_date", "id")
     )
-    problems: dict[int, Diagnosis] = {}
-    for diagnosis in active:
-        problems.setdefault(diagnosis.condition_id, diagnosis)
-    return list(problems.values())
+    return _first_of_each(active, "condition_id")
 
 
 def medication_list(patient, *, today: dt.date | None = None) -> list[Prescription]:
@@ -87,10 +84,15 @@ def medication_list(patient, *, today: dt.date | None = None) -> list[Prescripti
         .select_related("medication")
         .order_by("medication__name", "medication_id", "-start_date", "-id")
     )
-    medications: dict[int, Prescription] = {}
-    for prescription in current:
-        medications.setdefault(prescription.medication_id, prescription)
-    return list(medications.values())
+    return _first_of_each(current, "medication_id")
+
+
+def _first_of_each(rows, key: str) -> list:
+    """The first row of each distinct `key`, in the rows' order."""
+    first: dict = {}
+    for row in rows:
+        first.setdefault(getattr(row, key), row)
+    return list(first.values())
 
 
 @dataclass(frozen=True)

@@ -280,34 +280,37 @@ def _apply(change: ChangeRequest, reviewer) -> None:
         patient_services.record_soft_delete(record=contact, by=source)
 
 
-@transaction.atomic
-def change_request_accept(*, change, by) -> ChangeRequest:
-    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
-    if change.status != ChangeRequest.Status.PENDING:
-        raise ValidationError("This request was already reviewed.")
-    _apply(change, by)
-    change.status = ChangeRequest.Status.ACCEPTED
+def _decide(change, by, status, **fields) -> ChangeRequest:
+    """Record the reviewer's decision on a pending request (locked, checked, with history)."""
+    change.status = status
     change.reviewed_by = by
     change.reviewed_at = timezone.now()
+    for name, value in fields.items():
+        setattr(change, name, value)
     change.full_clean()
     change._history_user = by
     change.save()
     return change
+
+
+def _pending(change) -> ChangeRequest:
+    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    if change.status != ChangeRequest.Status.PENDING:
+        raise ValidationError("This request was already reviewed.")
+    return change
+
+
+@transaction.atomic
+def change_request_accept(*, change, by) -> ChangeRequest:
+    change = _pending(change)
+    _apply(change, by)
+    return _decide(change, by, ChangeRequest.Status.ACCEPTED)
 
 
 @transaction.atomic
 def change_request_decline(*, change, by, reason: str) -> ChangeRequest:
-    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
-    if change.status != ChangeRequest.Status.PENDING:
-        raise ValidationError("This request was already reviewed.")
+    change = _pending(change)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Tell the patient why the request is declined."})
-    change.status = ChangeRequest.Status.DECLINED
-    change.decline_reason = reason
-    change.reviewed_by = by
-    change.reviewed_at = timezone.now()
-    change.full_clean()
-    change._history_user = by
-    change.save()
-    return change
+    return _decide(change, by, ChangeRequest.Status.DECLINED, decline_reason=reason)

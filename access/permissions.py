@@ -173,3 +173,21 @@ def recording_actions(user, patient) -> dict:
         "notes": can_write_notes(user, patient),
         "demographics": can_edit_demographics(user, patient),
     }
+
+
+# Portal administration (front desk and administrators) -------------------------------------
+
+
+def can_invite_to_portal(user, patient) -> bool:
+    """Issue a portal activation link and code for a registered patient."""
+    return can_edit_demographics(user, patient)
+
+
+def can_grant_proxy_access(user, patient) -> bool:
+    """Let another portal user (a parent, a carer) read this patient's record in the portal."""
+    return can_edit_demographics(user, patient)
+
+
+def can_review_change_requests(user) -> bool:
+    """Accept or decline the contact-detail changes patients ask for in the portal."""
+    return has_role(user, Role.FRONT_DESK) or is_administrator(user)

@@ -48,6 +48,8 @@ from patients.models import (
     VitalSigns,
 )
 from patients.services import care_assignment_create
+from portal.models import ProxyAccess
+from portal.services import proxy_access_grant
 from providers.models import Doctor, Nurse, Organization, Specialty
 
 # Documented in the README and printed by `seed_demo --print-logins`. It passes the
@@ -73,8 +75,13 @@ DEMO_LOGINS = (
     DemoLogin("nurse", Role.NURSE, "Florence", "Night", "nurse; her ward patients"),
     DemoLogin("billing", Role.BILLING, "Bill", "Ledger", "bills and claims of every patient"),
     DemoLogin("frontdesk", Role.FRONT_DESK, "Fran", "Desk", "registration of every patient"),
-    DemoLogin("patient", Role.PATIENT, "", "", "own record only (portal not built yet)"),
+    DemoLogin("patient", Role.PATIENT, "", "", "own record only, in the patient portal"),
 )
+# A parent in the portal: no record of their own, proxy access to two patients' records.
+DEMO_PROXY = DemoLogin(
+    "proxy", Role.PATIENT, "Pat", "Carer", "portal proxy (parent) for two patients' records"
+)
+DEMO_PROXY_DAYS = 365
 DOCTOR_TEAM_SIZE = 20
 NURSE_TEAM_SIZE = 8
 
@@ -1077,8 +1084,9 @@ def demo_logins_create(*, catalogs: _Catalogs, summary: DemoSummary) -> None:
     """One login per role; the doctor and nurse join care teams, the patient gets a record."""
     specs = {spec.role: spec for spec in DEMO_LOGINS}
     team = list(Patient.objects.order_by("mrn")[:DOCTOR_TEAM_SIZE])
-    for role in (Role.ADMINISTRATOR, Role.BILLING, Role.FRONT_DESK):
-        _login(specs[role])
+    staff = {
+        role: _login(specs[role]) for role in (Role.ADMINISTRATOR, Role.BILLING, Role.FRONT_DESK)
+    }
 
     doctor_user = _login(specs[Role.DOCTOR])
     doctor = _existing_provider(Doctor, doctor_user) or Doctor(
@@ -1127,14 +1135,23 @@ def demo_logins_create(*, catalogs: _Catalogs, summary: DemoSummary) -> None:
     )
     portal_patient.user = patient_user
     portal_patient.save(update_fields=["user"])
-    summary.add(get_user_model(), len(DEMO_LOGINS))
+    proxy_user = _login(DEMO_PROXY)
+    for patient in team[1:3]:
+        proxy_access_grant(
+            patient=patient,
+            proxy=proxy_user,
+            relationship=ProxyAccess.Relationship.PARENT,
+            ends_on=timezone.localdate() + timedelta(days=DEMO_PROXY_DAYS),
+            by=staff[Role.FRONT_DESK],
+        )
+    summary.add(get_user_model(), len(DEMO_LOGINS) + 1)
 
 
 def demo_logins() -> list[dict]:
     """The demo logins that exist, for printing: username, password, role, what they see."""
     existing = set(
         get_user_model()
-        .objects.filter(username__in=[spec.username for spec in DEMO_LOGINS])
+        .objects.filter(username__in=[spec.username for spec in (*DEMO_LOGINS, DEMO_PROXY)])
         .values_list("username", flat=True)
     )
     return [
@@ -1144,6 +1161,6 @@ def demo_logins() -> list[dict]:
             "role": spec.role.label,
             "sees": spec.sees,
         }
-        for spec in DEMO_LOGINS
+        for spec in (*DEMO_LOGINS, DEMO_PROXY)
         if spec.username in existing
     ]

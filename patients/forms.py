@@ -446,10 +446,33 @@ class NoteForm(PatientEncounterFormMixin, forms.Form):
             f"{schemas.MAX_TAG_LENGTH} characters)."
         ),
     )
+    not_shared = forms.BooleanField(
+        label="Not shared in the portal",
+        required=False,
+        help_text="The patient will not see this note in the portal.",
+    )
+    not_shared_reason = forms.CharField(
+        label="Why it is not shared",
+        required=False,
+        max_length=schemas.MAX_REASON_LENGTH,
+        help_text="Required when the note is not shared; shown on the chart, not to the patient.",
+    )
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
         self._limit_encounters(patient)
+
+    def clean(self):
+        cleaned = super().clean()
+        reason = cleaned.get("not_shared_reason", "").strip()
+        if cleaned.get("not_shared") and not reason:
+            self.add_error("not_shared_reason", "Say why the patient should not see this note.")
+        elif reason and not cleaned.get("not_shared"):
+            self.add_error("not_shared", "Tick this box too, or leave the reason empty.")
+        cleaned["not_shared_reason"] = reason if cleaned.get("not_shared") else ""
+        # The service takes the reason alone: a note without one is shared.
+        cleaned.pop("not_shared", None)
+        return cleaned
 
     def clean_tags(self):
         return schemas.clean_tags(self.cleaned_data["tags"])

@@ -19,6 +19,7 @@ from core import documents
 from patients.chart_cache import charts_changing
 from patients.document_schemas import (
     AMENDMENT_REASON,
+    MAX_REASON_LENGTH,
     NOTE_TEXT,
     clean_note_kind,
     clean_tags,
@@ -48,8 +49,12 @@ def note_create(
     encounter=None,
     created_at=None,
     external_id=None,
+    not_shared_reason="",
 ) -> dict:
-    """Store a new note; with `external_id`, a repeated import returns the existing note."""
+    """Store a new note; with `external_id`, a repeated import returns the existing note.
+
+    A `not_shared_reason` keeps the note out of the patient portal (the chart says why).
+    """
     document = _new_note_document(
         patient=patient,
         author=author,
@@ -60,6 +65,7 @@ def note_create(
         created_at=created_at,
         external_id=external_id,
     )
+    document.update(_portal_sharing(not_shared_reason))
     external_id = document.get("external_id")
     if external_id is not None:
         existing = _existing_import(external_id, patient.pk)
@@ -166,6 +172,22 @@ def note_amend(*, patient, note_id, author, text, reason) -> dict:
 
 
 # Reads ------------------------------------------------------------------------------
+
+
+def note_get(patient_id, note_id) -> dict | None:
+    """One note of a live patient by its id, or None (also for another patient's note)."""
+    patient_id = _patient_pk(patient_id)
+    try:
+        object_id = _object_id(note_id)
+    except ValidationError:
+        return None
+    if not _live_patient_ids([patient_id]):
+        return None
+    with documents.store_errors():
+        document = documents.collection(documents.NOTES).find_one(
+            {"_id": object_id, "patient_id": patient_id}
+        )
+    return _note_out(document) if document is not None else None
 
 
 def notes_for_patient(patient_id, *, limit=50) -> list[dict]:
@@ -347,6 +369,13 @@ def _new_note_document(
     return document
 
 
+def _portal_sharing(not_shared_reason) -> dict:
+    reason = (not_shared_reason or "").strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(f"The reason is limited to {MAX_REASON_LENGTH} characters.")
+    return {"shared_in_portal": not reason, "not_shared_reason": reason}
+
+
 def _clean_created_at(created_at) -> datetime:
     now = timezone.now()
     if created_at is None:
@@ -415,6 +444,9 @@ def _note_out(document: dict) -> dict:
         "author_id": document.get("author_id"),
         "author_name": document.get("author_name", ""),
         "external_id": document.get("external_id"),
+        # Notes written before the portal existed carry no flag: they are shared.
+        "shared_in_portal": document.get("shared_in_portal", True),
+        "not_shared_reason": document.get("not_shared_reason", ""),
         "amendments": [
             {**amendment, "amended_at": _aware(amendment["amended_at"])}
             for amendment in document.get("amendments") or []

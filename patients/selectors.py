@@ -179,6 +179,12 @@ def conditions_matching(query: str, *, limit: int = SEARCH_LIMIT) -> list[Condit
     return list(matches.order_by("name")[:limit])
 
 
+def encounters_with_details() -> QuerySet[Encounter]:
+    """Encounters with their care team, vitals, symptoms, diagnoses, labs and prescriptions
+    prefetched (one query each, whatever the number of encounters)."""
+    return _encounters_with_details()
+
+
 def encounter_timeline_page(
     encounter: Encounter, *, per_page: int = CHART_ENCOUNTERS_PER_PAGE
 ) -> int:

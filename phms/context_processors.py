@@ -14,6 +14,8 @@ def navigation(request):
             "patients": permissions.can_use_patient_directory(user),
             "billing": permissions.can_use_billing(user),
             "admin": user.is_staff,
+            "portal": permissions.can_use_portal(user),
+            "change_requests": permissions.can_review_change_requests(user),
         }
     }
 

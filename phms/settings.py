@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "providers",
     "patients",
     "billing",
+    "portal",
     "reports",
     "interop",
     "demo",
@@ -235,6 +236,20 @@ GUARDIAN_RAISE_403 = False
 # Break-the-glass access lasts this long; access-log entries are kept this long.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60, minimum=1)
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 2190, minimum=1)
+
+# Patient portal -----------------------------------------------------------------------
+
+# Hours a portal activation link and code stay valid.
+PORTAL_INVITATION_HOURS = env_int("PORTAL_INVITATION_HOURS", 72, minimum=1)
+# Outgoing mail (django-environ's email URL, e.g. smtp+tls://user:pass@host:587). Empty: no
+# mail is sent; invitations are printed or read out at the desk.
+EMAIL_URL = env_str("EMAIL_URL", "")
+if EMAIL_URL:
+    try:
+        vars().update(environ.Env.email_url_config(EMAIL_URL))
+    except (ImproperlyConfigured, KeyError, ValueError) as error:
+        raise ImproperlyConfigured(f"EMAIL_URL is not a valid email URL ({error})") from None
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "phms@localhost")
 
 # Security ------------------------------------------------------------------------
 

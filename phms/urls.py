@@ -17,6 +17,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("billing/", include("billing.urls")),
     path("access/", include("access.urls")),
+    path("portal/", include("portal.urls")),
 ]
 
 handler403 = "access.views.permission_denied"

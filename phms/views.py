@@ -1,7 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -45,7 +45,12 @@ def healthz(request):
 def home(request):
     """Permission: any signed-in user; each role sees its own starting points."""
     user = request.user
-    context = {"can_register": permissions.can_register_patients(user)}
+    if permissions.can_use_portal(user):
+        return redirect("portal:home")
+    context = {
+        "can_register": permissions.can_register_patients(user),
+        "can_review_changes": permissions.can_review_change_requests(user),
+    }
     if permissions.is_clinician(user):
         context["worklist"] = clinician_worklist(user)
     return render(request, "phms/home.html", context)

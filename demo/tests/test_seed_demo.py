@@ -140,7 +140,7 @@ def test_it_gives_every_role_a_login_that_signs_in(demo, client):
     for role, user in users.items():
         assert roles_of(user) == {role}
         client.force_login(user)
-        assert client.get(reverse("home")).status_code == 200, role
+        assert client.get(reverse("home"), follow=True).status_code == 200, role
 
 
 def test_it_puts_the_demo_clinicians_on_care_teams(demo):

@@ -3,7 +3,8 @@
 Each persona fixture is a django User. Doctors and nurses have `.provider`; the
 patient personas have `.patient`. `patient_record` is the chart the care team
 (attending_doctor, ward_nurse) treats; `doctor_elsewhere` treats `other_patient_record`
-only; `outsider` has a login and no role.
+only; `proxy_user` reads `patient_record` in the portal as a parent; `outsider` has a
+login and no role.
 """
 
 import factory.random
@@ -76,6 +77,12 @@ def patient_user(patient_record):
 @pytest.fixture
 def other_patient_user(other_patient_record):
     return personas.patient_login(other_patient_record, username="patient.alan")
+
+
+@pytest.fixture
+def proxy_user(patient_record):
+    """A parent's portal login: no record of its own, proxy access to `patient_record`."""
+    return personas.proxy_login(patient_record, username="proxy.parent")
 
 
 @pytest.fixture

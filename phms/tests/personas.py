@@ -95,6 +95,25 @@ def put_on_care_team(user, patient, role=CareAssignment.Role.ATTENDING):
     )
 
 
+def proxy_login(patient, *, username: str, ends_on=None, relationship="parent"):
+    """A portal login with no record of its own and proxy access to `patient` (a parent)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from portal.models import ProxyAccess
+
+    user = user_with_role(Role.PATIENT, username=username)
+    ProxyAccess.objects.create(
+        proxy=user,
+        patient=patient,
+        relationship=relationship,
+        ends_on=ends_on or timezone.localdate() + dt.timedelta(days=365),
+        granted_by=user_with_role(Role.FRONT_DESK, username=f"{username}.granter"),
+    )
+    return user
+
+
 def patient_login(patient, *, username: str):
     """A portal login in the patient group, linked to `patient`."""
     user = user_with_role(

@@ -16,7 +16,6 @@ from phms.tests.url_access_table import (
     DOCTOR,
     LOGIN,
     PERSONAS,
-    SEES_ONLY_THIS_PATIENT,
     URL_ACCESS,
     MixedTarget,
     Target,
@@ -33,6 +32,7 @@ ALL_PERSONAS = [
     "front_desk",
     "patient_user",
     "other_patient_user",
+    "proxy_user",
     "administrator",
     "outsider",
 ]
@@ -123,11 +123,11 @@ def test_it_answers_404_to_another_patients_ids(
     for name, row in sorted(URL_ACCESS.items()):
         if not (row.kwargs and row.tamper):
             continue
-        checks = [(_url(name, other), SEES_ONLY_THIS_PATIENT)]
+        checks = [(_url(name, other), row.tamper_as)]
         mixed = _url(name, MixedTarget(patient_record, other))
         if mixed != _url(name, mine):
             # Personas refused the page anyway (403) never reach the inner lookup.
-            allowed = [p for p in SEES_ONLY_THIS_PATIENT if row.expect[p] in (200, 302)]
+            allowed = [p for p in row.tamper_as if row.expect[p] in (200, 302)]
             checks.append((mixed, allowed))
         for url, personas in checks:
             for persona in personas:

@@ -14,6 +14,7 @@ How to add a row (one per URL name; the walker fails until every named URL has o
   `patient_record` (id tampering), and with `patient_record`'s id but the other
   patient's encounter/record/note ids, expecting 404 from the personas the row allows;
   set `tamper=False` only for URLs meant to reach any patient (break-the-glass).
+  `tamper_as` narrows who is checked (portal pages: staff get 403 before any lookup).
 - `expect` maps each persona in PERSONAS to a status: an int, or LOGIN (302 to the sign-in
   page). `statuses(default, **overrides)` fills the rest; `patient_page(...)` encodes the
   usual rules for a page about one patient: anonymous -> LOGIN; who cannot see the
@@ -37,6 +38,7 @@ BILLING = "billing_clerk"
 FRONT_DESK = "front_desk"
 PATIENT = "patient_user"
 OTHER_PATIENT = "other_patient_user"
+PROXY = "proxy_user"
 ADMINISTRATOR = "administrator"
 OUTSIDER = "outsider"
 
@@ -49,14 +51,16 @@ PERSONAS = (
     FRONT_DESK,
     PATIENT,
     OTHER_PATIENT,
+    PROXY,
     ADMINISTRATOR,
     OUTSIDER,
 )
 SIGNED_IN = PERSONAS[1:]
 # Who sees `patient_record` through Patient.objects.visible_to (others get 404 on it).
 SEES_PATIENT = (DOCTOR, NURSE, BILLING, FRONT_DESK, PATIENT, ADMINISTRATOR)
-# Who sees only `patient_record` of the two patients: the id-tampering personas.
-SEES_ONLY_THIS_PATIENT = (DOCTOR, NURSE, PATIENT)
+# Who sees only `patient_record` of the two patients: the id-tampering personas (the proxy
+# reads it in the portal only).
+SEES_ONLY_THIS_PATIENT = (DOCTOR, NURSE, PATIENT, PROXY)
 
 
 class Target:
@@ -91,6 +95,35 @@ class Target:
         return CareAssignment.objects.filter(encounter=self.encounter).first()
 
     @cached_property
+    def bill(self):
+        from billing.models import Bill
+
+        return Bill.objects.filter(patient=self.patient).first()
+
+    @cached_property
+    def change_request(self):
+        from portal.models import ChangeRequest
+        from providers.tests.factories import UserFactory
+
+        return ChangeRequest.objects.create(
+            patient=self.patient,
+            kind=ChangeRequest.Kind.PHONE,
+            values={"phone": "+1 617 555 0199"},
+            requested_by=self.patient.user or UserFactory(username=f"asker.{self.patient.pk}"),
+        )
+
+    @cached_property
+    def proxy_access(self):
+        from phms.tests.personas import proxy_login
+        from portal.models import ProxyAccess
+
+        access = ProxyAccess.objects.filter(patient=self.patient).first()
+        if access is None:
+            proxy_login(self.patient, username=f"proxy.of.{self.patient.pk}")
+            access = ProxyAccess.objects.get(patient=self.patient)
+        return access
+
+    @cached_property
     def vaccination_id(self) -> str:
         from datetime import date
 
@@ -114,7 +147,7 @@ class MixedTarget(Target):
         self._other = other
 
     def __getattribute__(self, name):
-        if name in ("encounter", "vitals", "note_id", "assignment", "vaccination_id"):
+        if name in ("encounter", "vitals", "note_id", "assignment", "vaccination_id", "bill"):
             return getattr(object.__getattribute__(self, "_other"), name)
         return object.__getattribute__(self, name)
 
@@ -152,6 +185,7 @@ class Row:
     tamper: bool = True
     post_tamper: Callable[[Target, Target], dict] | None = None
     post_as: str = DOCTOR
+    tamper_as: tuple = SEES_ONLY_THIS_PATIENT
     notes: str = field(default="", compare=False)
 
 
@@ -177,9 +211,29 @@ DIRECTORY_USERS = (DOCTOR, NURSE, DOCTOR_ELSEWHERE, FRONT_DESK, ADMINISTRATOR)
 # Catalog look-ups (conditions, providers) hold no patient data: any clinician, and admins.
 CATALOG_SEARCH = (DOCTOR, NURSE, DOCTOR_ELSEWHERE, ADMINISTRATOR)
 
+# The portal: portal users read the record they chose (their own, or as a proxy); staff get
+# 403. A record id (visit, note, vaccination, bill) of another record answers 404.
+PORTAL_READERS = (PATIENT, PROXY)
+PORTAL_PAGE = statuses(403, **dict.fromkeys((PATIENT, OTHER_PATIENT, PROXY), 200))
+PORTAL_RECORD = statuses(403, **dict.fromkeys(PORTAL_READERS, 200), other_patient_user=404)
+
+
+def _open_invitation_token() -> str:
+    """The link token of an open invitation (for a patient who has no portal account yet)."""
+    from patients.tests.factories import PatientFactory
+    from portal.services import invitation_create
+    from providers.tests.factories import UserFactory
+
+    _invitation, token, _code = invitation_create(patient=PatientFactory(), by=UserFactory())
+    return token
+
+
 URL_ACCESS: dict[str, Row] = {
     # phms ------------------------------------------------------------------------------------
-    "home": Row(expect=statuses(200)),
+    "home": Row(
+        expect=statuses(200, patient_user=302, other_patient_user=302, proxy_user=302),
+        notes="portal users are sent to the portal",
+    ),
     "healthz": Row(expect=statuses(200, anonymous=200)),
     "login": Row(expect=statuses(302, anonymous=200), notes="signed in: redirected home"),
     "logout": Row(expect=statuses(405, anonymous=405), notes="POST only"),
@@ -284,4 +338,59 @@ URL_ACCESS: dict[str, Row] = {
     "patients:provider_search": Row(expect=statuses(403, **dict.fromkeys(CATALOG_SEARCH, 200))),
     # billing ---------------------------------------------------------------------------------
     "billing:list": Row(expect=statuses(403, billing_clerk=200, administrator=200)),
+    # portal: the patient's pages -------------------------------------------------------------
+    "portal:home": Row(expect=PORTAL_PAGE),
+    "portal:switch": Row(expect=statuses(405), notes="POST only: the record switcher"),
+    "portal:visits": Row(expect=PORTAL_PAGE),
+    "portal:visit": Row(
+        kwargs=lambda t: {"encounter_pk": t.encounter.pk},
+        expect=PORTAL_RECORD,
+        tamper_as=PORTAL_READERS,
+    ),
+    "portal:results": Row(expect=PORTAL_PAGE),
+    "portal:medications": Row(expect=PORTAL_PAGE),
+    "portal:vaccinations": Row(expect=PORTAL_PAGE),
+    "portal:vaccination": Row(
+        kwargs=lambda t: {"event_id": t.vaccination_id},
+        expect=PORTAL_RECORD,
+        tamper_as=PORTAL_READERS,
+    ),
+    "portal:notes": Row(expect=PORTAL_PAGE),
+    "portal:note": Row(
+        kwargs=lambda t: {"note_id": t.note_id}, expect=PORTAL_RECORD, tamper_as=PORTAL_READERS
+    ),
+    "portal:bills": Row(expect=PORTAL_PAGE),
+    "portal:bill": Row(
+        kwargs=lambda t: {"bill_pk": t.bill.pk}, expect=PORTAL_RECORD, tamper_as=PORTAL_READERS
+    ),
+    "portal:access_log": Row(expect=PORTAL_PAGE),
+    "portal:print": Row(expect=PORTAL_PAGE),
+    "portal:details": Row(expect=PORTAL_PAGE),
+    "portal:change_request": Row(
+        kwargs=lambda t: {"kind": "phone"}, expect=PORTAL_PAGE, tamper=False, notes="no ids"
+    ),
+    "portal:password_change": Row(expect=PORTAL_PAGE),
+    "portal:password_done": Row(expect=PORTAL_PAGE),
+    "portal:activate": Row(
+        kwargs=lambda t: {"token": _open_invitation_token()},
+        expect=statuses(200, anonymous=200),
+        tamper=False,
+        notes="reached with the letter's link, signed out; signed in: asked to sign out first",
+    ),
+    # portal: front desk ----------------------------------------------------------------------
+    "portal:invitation": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
+    "portal:proxies": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
+    "portal:proxy_revoke": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "access_pk": t.proxy_access.pk},
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only: the End now button of the proxies page",
+    ),
+    "portal:review_queue": Row(expect=statuses(403, front_desk=200, administrator=200)),
+    "portal:review": Row(
+        kwargs=lambda t: {"request_pk": t.change_request.pk},
+        expect=statuses(403, front_desk=200, administrator=200),
+        tamper=False,
+        notes="reviewers see every patient; everyone else is refused before the lookup",
+    ),
 }

@@ -102,6 +102,16 @@ def can_edit_clinical(user, patient) -> bool:
     return has_role(user, Role.DOCTOR) and is_patient_visible(user, patient)
 
 
+def can_open_encounter(user, patient) -> bool:
+    """Doctors (any class) and nurses (nursing and ambulatory visits) with access."""
+    return is_clinician(user) and is_patient_visible(user, patient)
+
+
+def opens_any_encounter_class(user) -> bool:
+    """Doctors open every class of encounter; nurses only the classes a nurse runs."""
+    return has_role(user, Role.DOCTOR) or is_administrator(user)
+
+
 def can_record_vitals(user, patient) -> bool:
     """Vital signs, symptoms, allergies: doctors and nurses with access to the patient."""
     return is_clinician(user) and is_patient_visible(user, patient)
@@ -169,6 +179,7 @@ def recording_actions(user, patient) -> dict:
     """
     return {
         "clinical": can_edit_clinical(user, patient),
+        "open_encounter": can_open_encounter(user, patient),
         "vitals": can_record_vitals(user, patient),
         "notes": can_write_notes(user, patient),
         "demographics": can_edit_demographics(user, patient),

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from patients import document_schemas as schemas
+from patients import selectors, services
 from patients.document_schemas import NoteKind, VaccinationStatus
 from patients.models import (
     Condition,
@@ -75,20 +76,71 @@ def _encounter_label(encounter) -> str:
     return " · ".join(parts)
 
 
-class PatientEncounterFormMixin:
-    """An `encounter` choice limited to this patient's encounters: another id is refused."""
+FINISHED_ENCOUNTERS_SHOWN = 20
+LATE_ENTRY_GROUP = "Finished (a late entry: give the reason below)"
 
-    def _limit_encounters(self, patient):
+
+class EncounterChoices(forms.models.ModelChoiceIterator):
+    """Open encounters first, then the latest finished ones (and the chosen one)."""
+
+    def __iter__(self):
+        yield ("", "Choose an encounter")
+        open_choices = [self.choice(e) for e in self.queryset.filter(Encounter.open_q())]
+        finished = list(self.queryset.exclude(Encounter.open_q())[:FINISHED_ENCOUNTERS_SHOWN])
+        chosen = self.field.chosen_pk
+        if chosen is not None and all(encounter.pk != chosen for encounter in finished):
+            finished += list(self.queryset.exclude(Encounter.open_q()).filter(pk=chosen))
+        if open_choices:
+            yield ("Open", open_choices)
+        if finished:
+            yield (LATE_ENTRY_GROUP, [self.choice(encounter) for encounter in finished])
+
+
+class EncounterChoiceField(forms.ModelChoiceField):
+    iterator = EncounterChoices
+    chosen_pk = None
+
+    def label_from_instance(self, obj):
+        return _encounter_label(obj)
+
+
+def late_entry_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label="Reason for a late entry",
+        required=False,
+        max_length=255,
+        help_text="Needed only when you file into a finished encounter; the chart shows it.",
+    )
+
+
+class PatientEncounterFormMixin:
+    """An `encounter` choice among this patient's encounters (another id is refused).
+
+    It starts on the open encounter on which the user is on the care team; a finished
+    encounter is never preselected, and choosing one is a late entry that needs a reason.
+    `self.open_encounter` is that starting encounter, or None (the page offers to open one).
+    """
+
+    def _limit_encounters(self, patient, user):
         field = self.fields["encounter"]
-        field.queryset = Encounter.objects.filter(patient=patient).order_by("-admitted_at")
-        field.label_from_instance = _encounter_label
+        field.queryset = Encounter.objects.filter(patient=patient).order_by("-admitted_at", "-pk")
         field.error_messages["invalid_choice"] = "Choose one of this patient's encounters."
-        if not self.is_bound and not self.initial.get("encounter"):
-            latest = field.queryset.filter(discharged_at__isnull=True).first()
-            if latest is None:
-                latest = field.queryset.first()
-            if latest is not None:
-                self.initial["encounter"] = latest.pk
+        chosen = self.data.get(self.add_prefix("encounter")) if self.is_bound else None
+        if chosen and str(chosen).isdigit():
+            field.chosen_pk = int(chosen)
+        self.open_encounter = selectors.open_encounter_for(user, patient)
+        if not self.is_bound and not self.initial.get("encounter") and self.open_encounter:
+            self.initial["encounter"] = self.open_encounter.pk
+
+    def _clean_late_entry(self, cleaned):
+        encounter = cleaned.get("encounter")
+        reason = (cleaned.get("late_entry_reason") or "").strip()
+        if encounter is not None and not encounter.is_open and not reason:
+            self.add_error("late_entry_reason", encounter.late_entry_refusal)
+        cleaned["late_entry_reason"] = (
+            reason if encounter is not None and not encounter.is_open else ""
+        )
+        return cleaned
 
 
 # Registration -----------------------------------------------------------------------------
@@ -191,6 +243,18 @@ class EncounterOpenForm(forms.Form):
     reason = forms.CharField(max_length=255, required=False)
     admitted_at = _moment_field("Admitted at")
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = services.encounter_classes_openable_by(user)
+        self.fields["encounter_class"].choices = choices
+        if len(choices) < len(Encounter.EncounterClass.choices):
+            self.fields[
+                "encounter_class"
+            ].help_text = (
+                "Nurses open nursing visits and ambulatory encounters; a doctor opens the others."
+            )
+            self.initial.setdefault("encounter_class", choices[0][0])
+
     def clean_admitted_at(self):
         return _not_in_future_datetime(self.cleaned_data.get("admitted_at"), "The admission")
 
@@ -258,12 +322,19 @@ class CareAssignmentForm(forms.Form):
 
 
 class EncounterRecordForm(PatientEncounterFormMixin, forms.ModelForm):
-    """A record that belongs to one of the patient's encounters."""
+    """A record that belongs to one of the patient's encounters (see the mixin)."""
 
-    def __init__(self, *args, patient, **kwargs):
+    encounter = EncounterChoiceField(queryset=Encounter.objects.none())
+    late_entry_reason = late_entry_reason_field()
+
+    def __init__(self, *args, patient, user, **kwargs):
         self.patient = patient
         super().__init__(*args, **kwargs)
-        self._limit_encounters(patient)
+        self._limit_encounters(patient, user)
+        self.order_fields(["encounter", "late_entry_reason"])
+
+    def clean(self):
+        return self._clean_late_entry(super().clean())
 
 
 class VitalSignsForm(EncounterRecordForm):
@@ -436,7 +507,12 @@ class SchemaTextField(forms.CharField):
 
 
 class NoteForm(PatientEncounterFormMixin, forms.Form):
-    encounter = forms.ModelChoiceField(queryset=Encounter.objects.none(), required=False)
+    encounter = EncounterChoiceField(
+        queryset=Encounter.objects.none(),
+        required=False,
+        help_text="Leave empty for a note about the patient rather than one visit.",
+    )
+    late_entry_reason = late_entry_reason_field()
     kind = forms.ChoiceField(choices=NoteKind.choices, initial=NoteKind.PROGRESS)
     text = SchemaTextField(schemas.NOTE_TEXT, widget=forms.Textarea(attrs={"rows": 8}))
     tags = forms.CharField(
@@ -458,12 +534,13 @@ class NoteForm(PatientEncounterFormMixin, forms.Form):
         help_text="Required when the note is not shared; shown on the chart, not to the patient.",
     )
 
-    def __init__(self, *args, patient, **kwargs):
+    def __init__(self, *args, patient, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self._limit_encounters(patient)
+        self._limit_encounters(patient, user)
+        self.order_fields(["encounter", "late_entry_reason"])
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = self._clean_late_entry(super().clean())
         reason = cleaned.get("not_shared_reason", "").strip()
         if cleaned.get("not_shared") and not reason:
             self.add_error("not_shared_reason", "Say why the patient should not see this note.")

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from access import grants, permissions
@@ -334,6 +335,19 @@ class Allergy(SoftDeleteModel):
 # Encounters and what happens in one ----------------------------------------------------
 
 
+class LateEntryFields(models.Model):
+    """A record filed into an encounter after it finished says so, and why."""
+
+    late_entry_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_late_entry(self) -> bool:
+        return bool(self.late_entry_reason)
+
+
 class Encounter(SoftDeleteModel):
     class EncounterClass(models.TextChoices):
         AMBULATORY = "ambulatory", "Ambulatory"
@@ -346,6 +360,7 @@ class Encounter(SoftDeleteModel):
         VIRTUAL = "virtual", "Virtual"
         HOSPICE = "hospice", "Hospice"
         SNF = "snf", "Skilled nursing facility"
+        NURSING = "nursing", "Nursing visit"
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
@@ -399,7 +414,25 @@ class Encounter(SoftDeleteModel):
 
     @property
     def is_open(self) -> bool:
-        return self.discharged_at is None and self.status != self.Status.CANCELLED
+        return self.discharged_at is None and self.status not in self.CLOSED_STATUSES
+
+    CLOSED_STATUSES = (Status.FINISHED, Status.CANCELLED)
+
+    @property
+    def late_entry_refusal(self) -> str:
+        """Why a record filed into this closed encounter needs a late-entry reason."""
+        return (
+            f"The encounter of {timezone.localtime(self.admitted_at):%Y-%m-%d} is "
+            f"{self.get_status_display().lower()}. Filing into it is a late entry: give the "
+            "reason, or open a new encounter."
+        )
+
+    @classmethod
+    def open_q(cls, prefix: str = "") -> Q:
+        """Encounters still open (`prefix` e.g. "encounter__" from a related model)."""
+        return Q(**{f"{prefix}discharged_at__isnull": True}) & ~Q(
+            **{f"{prefix}status__in": cls.CLOSED_STATUSES}
+        )
 
 
 class CareAssignment(SoftDeleteModel):
@@ -448,7 +481,7 @@ VITAL_RANGES = {
 }
 
 
-class VitalSigns(SoftDeleteModel):
+class VitalSigns(LateEntryFields, SoftDeleteModel):
     """One set of vital signs; each value may be missing but never implausible."""
 
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -546,7 +579,7 @@ class VitalSigns(SoftDeleteModel):
         return round(self.weight_kg / (metres * metres), 1)
 
 
-class Symptom(SoftDeleteModel):
+class Symptom(LateEntryFields, SoftDeleteModel):
     class Severity(models.TextChoices):
         MILD = "mild", "Mild"
         MODERATE = "moderate", "Moderate"
@@ -567,7 +600,7 @@ class Symptom(SoftDeleteModel):
         return self.description
 
 
-class Diagnosis(SoftDeleteModel):
+class Diagnosis(LateEntryFields, SoftDeleteModel):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         RESOLVED = "resolved", "Resolved"
@@ -599,7 +632,7 @@ class Diagnosis(SoftDeleteModel):
         return str(self.condition)
 
 
-class LabResult(SoftDeleteModel):
+class LabResult(LateEntryFields, SoftDeleteModel):
     class Flag(models.TextChoices):
         NORMAL = "N", "Normal"
         LOW = "L", "Low"
@@ -670,7 +703,7 @@ class LabResult(SoftDeleteModel):
         return self.Flag.NORMAL
 
 
-class Prescription(SoftDeleteModel):
+class Prescription(LateEntryFields, SoftDeleteModel):
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="prescriptions")
     medication = models.ForeignKey(

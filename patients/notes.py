@@ -50,10 +50,12 @@ def note_create(
     created_at=None,
     external_id=None,
     not_shared_reason="",
+    late_entry_reason="",
 ) -> dict:
     """Store a new note; with `external_id`, a repeated import returns the existing note.
 
-    A `not_shared_reason` keeps the note out of the patient portal (the chart says why).
+    A `not_shared_reason` keeps the note out of the patient portal (the chart says why). A
+    clinician's note on a closed encounter is a late entry and needs `late_entry_reason`.
     """
     document = _new_note_document(
         patient=patient,
@@ -66,6 +68,7 @@ def note_create(
         external_id=external_id,
     )
     document.update(_portal_sharing(not_shared_reason))
+    document.update(_late_entry(encounter, late_entry_reason, imported=external_id is not None))
     external_id = document.get("external_id")
     if external_id is not None:
         existing = _existing_import(external_id, patient.pk)
@@ -376,6 +379,17 @@ def _portal_sharing(not_shared_reason) -> dict:
     return {"shared_in_portal": not reason, "not_shared_reason": reason}
 
 
+def _late_entry(encounter, late_entry_reason, *, imported: bool) -> dict:
+    reason = (late_entry_reason or "").strip()
+    if encounter is None or encounter.is_open or imported:
+        return {}
+    if not reason:
+        raise ValidationError({"late_entry_reason": encounter.late_entry_refusal})
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(f"The reason is limited to {MAX_REASON_LENGTH} characters.")
+    return {"late_entry_reason": reason}
+
+
 def _clean_created_at(created_at) -> datetime:
     now = timezone.now()
     if created_at is None:
@@ -447,6 +461,7 @@ def _note_out(document: dict) -> dict:
         # Notes written before the portal existed carry no flag: they are shared.
         "shared_in_portal": document.get("shared_in_portal", True),
         "not_shared_reason": document.get("not_shared_reason", ""),
+        "late_entry_reason": document.get("late_entry_reason", ""),
         "amendments": [
             {**amendment, "amended_at": _aware(amendment["amended_at"])}
             for amendment in document.get("amendments") or []

@@ -151,6 +151,20 @@ def _encounters_with_details() -> QuerySet[Encounter]:
     )
 
 
+def open_encounter_for(user, patient: Patient) -> Encounter | None:
+    """The open encounter a user records into: the latest on whose live care team they are,
+    else the latest open one (under an emergency access, say). Never a finished encounter."""
+    open_encounters = Encounter.objects.filter(Encounter.open_q(), patient=patient)
+    on_team = CareAssignment.objects.filter(
+        encounter=OuterRef("pk"), provider__user=user, ended_at__isnull=True
+    )
+    return (
+        open_encounters.annotate(on_team=Exists(on_team))
+        .order_by("-on_team", "-admitted_at", "-pk")
+        .first()
+    )
+
+
 def care_team(encounter: Encounter) -> QuerySet[CareAssignment]:
     """The encounter's current care assignments, with what their names need."""
     return CareAssignment.objects.filter(encounter=encounter, ended_at__isnull=True).select_related(

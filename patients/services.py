@@ -19,6 +19,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from providers.models import ProviderKind
 
 
 @transaction.atomic
@@ -116,20 +117,50 @@ def coverage_create(*, patient, payer, by, **fields) -> Coverage:
     return _save_validated(Coverage(patient=patient, payer=payer, **fields), by)
 
 
+# The classes of encounter a nurse opens; doctors open every class (docs/clinical-workflows.md).
+NURSE_ENCOUNTER_CLASSES = (Encounter.EncounterClass.NURSING, Encounter.EncounterClass.AMBULATORY)
+
+
+def encounter_classes_openable_by(user) -> list[tuple[str, str]]:
+    """The (value, label) encounter classes this user may open."""
+    if permissions.opens_any_encounter_class(user):
+        return list(Encounter.EncounterClass.choices)
+    return [(value, Encounter.EncounterClass(value).label) for value in NURSE_ENCOUNTER_CLASSES]
+
+
 @transaction.atomic
 def encounter_open(
     *, patient, by, encounter_class, reason: str = "", admitted_at=None, organization=None
 ) -> Encounter:
-    """Open an encounter now (or at `admitted_at`); it stays in progress until closed."""
-    encounter = Encounter(
-        patient=patient,
-        encounter_class=encounter_class,
-        reason=reason,
-        admitted_at=admitted_at or timezone.now(),
-        status=Encounter.Status.IN_PROGRESS,
-        organization=organization,
+    """Open an encounter now (or at `admitted_at`); it stays in progress until closed.
+
+    The clinician who opens it joins its care team (attending for a doctor, nursing for a
+    nurse), unless they only hold an emergency access, which never makes a care team.
+    """
+    if by is not None and encounter_class not in dict(encounter_classes_openable_by(by)):
+        raise ValidationError(
+            {"encounter_class": "A nurse opens a nursing visit or an ambulatory encounter."}
+        )
+    encounter = _save_validated(
+        Encounter(
+            patient=patient,
+            encounter_class=encounter_class,
+            reason=reason,
+            admitted_at=admitted_at or timezone.now(),
+            status=Encounter.Status.IN_PROGRESS,
+            organization=organization,
+        ),
+        by,
     )
-    return _save_validated(encounter, by)
+    provider = provider_of(by)
+    if provider is not None and permissions.can_assign_care_team(by, patient):
+        role = (
+            CareAssignment.Role.NURSING
+            if provider.kind == ProviderKind.NURSE
+            else CareAssignment.Role.ATTENDING
+        )
+        care_assignment_create(encounter=encounter, provider=provider, role=role, by=by)
+    return encounter
 
 
 @transaction.atomic
@@ -144,21 +175,40 @@ def encounter_close(*, encounter, by, discharged_at=None) -> Encounter:
     return _save_validated(encounter, by)
 
 
-def _check_encounter_of(encounter, patient):
+def _check_encounter_of(encounter, patient, late_entry_reason: str = "") -> str:
+    """Refuse another patient's encounter and a silent filing into a finished one.
+
+    Returns the late-entry reason to keep: empty for an open encounter, required (and
+    kept) for a finished one.
+    """
     if patient is not None and encounter.patient_id != patient.pk:
         raise ValidationError({"encounter": "This encounter belongs to another patient."})
+    if encounter.is_open:
+        return ""
+    reason = (late_entry_reason or "").strip()
+    if not reason:
+        raise ValidationError({"late_entry_reason": encounter.late_entry_refusal})
+    return reason
 
 
 @transaction.atomic
 def vital_signs_record(
-    *, encounter, by, recorded_at=None, recorded_by=None, patient=None, **values
+    *,
+    encounter,
+    by,
+    recorded_at=None,
+    recorded_by=None,
+    patient=None,
+    late_entry_reason: str = "",
+    **values,
 ) -> VitalSigns:
     """Record one set of vital signs; at least one value, every value plausible."""
-    _check_encounter_of(encounter, patient)
+    late_entry_reason = _check_encounter_of(encounter, patient, late_entry_reason)
     if all(value in (None, "") for value in values.values()):
         raise ValidationError("Enter at least one vital sign.")
     vitals = VitalSigns(
         encounter=encounter,
+        late_entry_reason=late_entry_reason,
         recorded_at=recorded_at or timezone.now(),
         recorded_by=recorded_by if recorded_by is not None else provider_of(by),
         **values,
@@ -168,11 +218,21 @@ def vital_signs_record(
 
 @transaction.atomic
 def symptom_record(
-    *, encounter, by, description, severity=Symptom.Severity.MILD, onset_date=None, patient=None
+    *,
+    encounter,
+    by,
+    description,
+    severity=Symptom.Severity.MILD,
+    onset_date=None,
+    patient=None,
+    late_entry_reason: str = "",
 ) -> Symptom:
-    _check_encounter_of(encounter, patient)
     symptom = Symptom(
-        encounter=encounter, description=description, severity=severity, onset_date=onset_date
+        encounter=encounter,
+        description=description,
+        severity=severity,
+        onset_date=onset_date,
+        late_entry_reason=_check_encounter_of(encounter, patient, late_entry_reason),
     )
     return _save_validated(symptom, by)
 
@@ -188,10 +248,11 @@ def diagnosis_record(
     resolved_date=None,
     diagnosed_by=None,
     patient=None,
+    late_entry_reason: str = "",
 ) -> Diagnosis:
-    _check_encounter_of(encounter, patient)
     diagnosis = Diagnosis(
         encounter=encounter,
+        late_entry_reason=_check_encounter_of(encounter, patient, late_entry_reason),
         condition=condition,
         onset_date=onset_date or timezone.localdate(),
         status=status,
@@ -214,11 +275,12 @@ def lab_result_record(
     reference_low=None,
     reference_high=None,
     patient=None,
+    late_entry_reason: str = "",
 ) -> LabResult:
     """Record a result; unit and range default to the test's, the flag comes from the range."""
-    _check_encounter_of(encounter, patient)
     result = LabResult(
         encounter=encounter,
+        late_entry_reason=_check_encounter_of(encounter, patient, late_entry_reason),
         lab_test=lab_test,
         observed_at=observed_at or timezone.now(),
         value_numeric=value_numeric,
@@ -235,11 +297,19 @@ def lab_result_record(
 
 @transaction.atomic
 def prescription_record(
-    *, encounter, medication, by, start_date=None, prescriber=None, patient=None, **fields
+    *,
+    encounter,
+    medication,
+    by,
+    start_date=None,
+    prescriber=None,
+    patient=None,
+    late_entry_reason: str = "",
+    **fields,
 ) -> Prescription:
-    _check_encounter_of(encounter, patient)
     prescription = Prescription(
         encounter=encounter,
+        late_entry_reason=_check_encounter_of(encounter, patient, late_entry_reason),
         medication=medication,
         start_date=start_date or timezone.localdate(),
         prescriber=prescriber if prescriber is not None else provider_of(by),

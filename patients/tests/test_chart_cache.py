@@ -2,7 +2,6 @@
 never shows less than the records hold nor anything of another viewer's session."""
 
 import datetime as dt
-import importlib
 import re
 
 import pytest
@@ -13,6 +12,7 @@ from django.urls import reverse
 
 from core import documents
 from patients import services
+from patients.migrations import _chart_triggers as chart_versions
 from patients.models import (
     ChartVersion,
     Condition,
@@ -43,8 +43,6 @@ from phms.tests import personas
 from providers.models import HealthcareProvider
 
 pytestmark = pytest.mark.django_db
-
-chart_versions = importlib.import_module("patients.migrations.0002_chart_versions")
 
 
 def chart_url(patient):

@@ -105,10 +105,14 @@ def test_it_holds_the_note_form_and_store_to_the_same_text_limit(
     message = schemas.NOTE_TEXT.too_long_message
     write = {"patient": patient_record, "author": attending_doctor, "kind": "progress"}
 
-    assert NoteForm({"kind": "progress", "text": at_limit}, patient=patient_record).is_valid()
+    assert NoteForm(
+        {"kind": "progress", "text": at_limit}, patient=patient_record, user=attending_doctor
+    ).is_valid()
     notes.note_create(text=at_limit, **write)
 
-    form = NoteForm({"kind": "progress", "text": past_limit}, patient=patient_record)
+    form = NoteForm(
+        {"kind": "progress", "text": past_limit}, patient=patient_record, user=attending_doctor
+    )
     assert form.errors == {"text": [message]}
     assert _store_refusal(notes.note_create, text=past_limit, **write) == [message]
     assert len(notes.notes_for_patient(patient_record.pk)) == 1
@@ -140,12 +144,18 @@ def test_it_holds_the_note_form_and_store_to_the_same_tag_limits(
         "kind": "progress",
         "text": "Seen.",
     }
-    form = NoteForm({"kind": "progress", "text": "Seen.", "tags": at_limit}, patient=patient_record)
+    form = NoteForm(
+        {"kind": "progress", "text": "Seen.", "tags": at_limit},
+        patient=patient_record,
+        user=attending_doctor,
+    )
     assert form.is_valid()
     assert notes.note_create(tags=at_limit, **write)["tags"] == list(form.cleaned_data["tags"])
 
     form = NoteForm(
-        {"kind": "progress", "text": "Seen.", "tags": past_limit}, patient=patient_record
+        {"kind": "progress", "text": "Seen.", "tags": past_limit},
+        patient=patient_record,
+        user=attending_doctor,
     )
     assert form.errors == {"tags": [message]}
     assert _store_refusal(notes.note_create, tags=past_limit, **write) == [message]

@@ -36,7 +36,7 @@ def _encounter(patient):
 
 # (url name, extra kwargs builder, persona who may see the patient but not do this)
 FORM_VIEWS = [
-    ("patients:encounter_open", lambda p: {}, "ward_nurse"),
+    ("patients:encounter_open", lambda p: {}, "front_desk"),
     ("patients:encounter_close", lambda p: {"encounter_pk": _encounter(p).pk}, "ward_nurse"),
     ("patients:care_team", lambda p: {"encounter_pk": _encounter(p).pk}, "front_desk"),
     ("patients:vitals_add", lambda p: {}, "billing_clerk"),

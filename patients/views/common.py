@@ -5,13 +5,16 @@ Every form page has one shape: checked fetch (`patients.access.checked_patient`)
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
+from access import permissions
 from core.documents import DocumentStoreUnavailable
 from patients.models import Encounter
 from patients.selectors import encounter_timeline_page
@@ -137,3 +140,24 @@ def message_with_action(request, text: str, url: str, label: str = "Undo") -> st
     """A message with a button that POSTs to `url` (messages sit outside any form)."""
     context = {"text": text, "url": url, "label": label}
     return render_to_string("partials/message_action.html", context, request=request)
+
+
+def encounter_offer(request, patient, form) -> dict | None:
+    """When no encounter is open for the patient: where to open one and come back here."""
+    if getattr(form, "open_encounter", None) is not None:
+        return None
+    if not permissions.can_open_encounter(request.user, patient):
+        return {"open_url": ""}
+    open_url = reverse("patients:encounter_open", kwargs={"pk": patient.pk})
+    return {"open_url": f"{open_url}?{urlencode({'next': request.get_full_path()})}"}
+
+
+def next_page(request, patient) -> str:
+    """The `next` page asked for, when it is one of this patient's pages on this site."""
+    url = request.GET.get("next", "")
+    own_pages = patient.get_absolute_url()
+    if url.startswith(own_pages) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""

@@ -15,6 +15,7 @@ from patients.models import CareAssignment, Encounter, Patient
 from patients.views.common import (
     chart_url_at,
     message_with_action,
+    next_page,
     posted,
     render_form,
     render_options,
@@ -46,15 +47,29 @@ def _care_team_page(patient, encounter):
 @login_required
 @require_http_methods(["GET", "POST"])
 def encounter_open(request, pk):
-    """Permission: can_edit_clinical (doctors with access to the patient)."""
-    patient = _encounters_patient(
-        request, pk, "Only a doctor treating this patient opens encounters."
+    """Permission: can_open_encounter (doctors: any class; nurses: nursing and ambulatory).
+
+    With `?next=` (a recording form of this patient) it returns there, the new encounter chosen.
+    """
+    patient = checked_patient(
+        request,
+        pk,
+        permissions.can_open_encounter,
+        section="encounters",
+        refusal="Only a clinician treating this patient opens encounters.",
     )
-    form = EncounterOpenForm(posted(request))
+    form = EncounterOpenForm(posted(request), user=request.user)
     saved = submit(request, form, services.encounter_open, patient=patient, by=request.user)
     if saved:
-        messages.success(request, "The encounter is open. Assign its care team.")
-        return _care_team_page(patient, saved.result)
+        return_to = next_page(request, patient)
+        if return_to:
+            messages.success(request, "The encounter is open. Record into it below.")
+            return redirect(return_to)
+        if permissions.can_edit_clinical(request.user, patient):
+            messages.success(request, "The encounter is open. Assign the rest of its care team.")
+            return _care_team_page(patient, saved.result)
+        messages.success(request, "The encounter is open.")
+        return redirect(chart_url_at(patient, saved.result))
     title = f"Open an encounter: {patient.full_name}"
     return render_form(request, form, title=title, patient=patient, submit="Open encounter")
 

@@ -9,7 +9,14 @@ from access import permissions
 from patients import notes
 from patients.access import checked_patient
 from patients.forms import NoteAmendForm, NoteForm
-from patients.views.common import chart_url, document_or_none, posted, render_form, submit
+from patients.views.common import (
+    chart_url,
+    document_or_none,
+    encounter_offer,
+    posted,
+    render_form,
+    submit,
+)
 
 NOTE_STORE_DOWN = "The note was not saved: the document store is unavailable. Try again shortly."
 NOTE_UNREADABLE = "The note cannot be shown: the document store is unavailable."
@@ -26,7 +33,7 @@ def _notes_patient(request, pk, refusal):
 def note_add(request, pk):
     """Permission: can_write_notes (doctors and nurses with access to the patient)."""
     patient = _notes_patient(request, pk, "You may not write notes for this patient.")
-    form = NoteForm(posted(request), patient=patient)
+    form = NoteForm(posted(request), patient=patient, user=request.user)
     saved = submit(
         request,
         form,
@@ -40,7 +47,13 @@ def note_add(request, pk):
         return redirect(chart_url(patient, "notes-heading"))
     title = f"Write a note: {patient.full_name}"
     return render_form(
-        request, form, title=title, patient=patient, submit="Save note", status=saved.status
+        request,
+        form,
+        title=title,
+        patient=patient,
+        submit="Save note",
+        status=saved.status,
+        encounter_offer=encounter_offer(request, patient, form),
     )
 
 

@@ -33,6 +33,7 @@ from patients.models import (
 from patients.views.common import (
     chart_url,
     chart_url_at,
+    encounter_offer,
     message_with_action,
     posted,
     render_form,
@@ -47,13 +48,19 @@ def _record_form(
     """The body of the record-an-item pages (they differ only in these arguments)."""
     refusal = f"You may not {title.lower()} for this patient."
     patient = checked_patient(request, pk, predicate, section=section, refusal=refusal)
-    form = form_class(posted(request), patient=patient)
+    form = form_class(posted(request), patient=patient, user=request.user)
     saved = submit(request, form, service, patient=patient, by=request.user)
     if saved:
-        messages.success(request, success)
+        late = " as a late entry" if saved.result.is_late_entry else ""
+        messages.success(request, f"{success[:-1]}{late}.")
         return redirect(chart_url_at(patient, saved.result))
     return render_form(
-        request, form, title=f"{title}: {patient.full_name}", patient=patient, search=search
+        request,
+        form,
+        title=f"{title}: {patient.full_name}",
+        patient=patient,
+        search=search,
+        encounter_offer=encounter_offer(request, patient, form),
     )
 
 

@@ -262,7 +262,7 @@ URL_ACCESS: dict[str, Row] = {
     "patients:contact_add": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
     "patients:coverage_add": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
     # patients: clinical recording ------------------------------------------------------------
-    "patients:encounter_open": Row(kwargs=_patient, expect=patient_page(allowed=(DOCTOR,))),
+    "patients:encounter_open": Row(kwargs=_patient, expect=patient_page(allowed=(DOCTOR, NURSE))),
     "patients:encounter_close": Row(kwargs=_encounter, expect=patient_page(allowed=(DOCTOR,))),
     "patients:care_team": Row(kwargs=_encounter, expect=patient_page(allowed=(DOCTOR,))),
     "patients:care_team_end": Row(

@@ -5,7 +5,17 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from core.documents import DocumentStoreUnavailable
 from patients.models import (
@@ -102,6 +112,7 @@ class PatientChart:
     emergency_contacts: list[EmergencyContact]
     allergies: list[Allergy]
     vitals_oldest_first: list[VitalSigns] = field(default_factory=list)
+    recent_results: list[LabResult] = field(default_factory=list)
 
     @property
     def encounters(self) -> list[Encounter]:
@@ -149,6 +160,54 @@ def _encounters_with_details() -> QuerySet[Encounter]:
             ).order_by("encounter_id", "-start_date", "-id"),
         ),
     )
+
+
+# SNOMED CT 716186003 "No known allergy": the row that records the explicit assertion.
+NO_KNOWN_ALLERGY_CODE = "716186003"
+
+
+@dataclass(frozen=True)
+class AllergyStatus:
+    """`state`: "listed" (see `allergies`), "none_known" (asserted) or "not_assessed"."""
+
+    state: str
+    allergies: list[Allergy]
+
+
+def allergy_status(patient: Patient) -> AllergyStatus:
+    """What the chart says about allergies: the active ones, an explicit "no known
+    allergies", or nothing recorded at all. One query."""
+    rows = list(Allergy.objects.filter(patient=patient, resolved_date__isnull=True))
+    allergies = [row for row in rows if row.code != NO_KNOWN_ALLERGY_CODE]
+    if allergies:
+        return AllergyStatus("listed", allergies)
+    return AllergyStatus("none_known" if rows else "not_assessed", [])
+
+
+@dataclass(frozen=True)
+class PatientBanner:
+    """The strip at the top of every chart page: who this is and what matters right now.
+
+    `encounter` is the latest open encounter, else the latest one (`encounter.is_open` says).
+    """
+
+    patient: Patient
+    allergies: AllergyStatus
+    encounter: Encounter | None
+
+
+def patient_banner(patient: Patient) -> PatientBanner:
+    """Two queries, whatever the record holds."""
+    open_first = Case(
+        When(Encounter.open_q(), then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+    encounter = (
+        Encounter.objects.filter(patient=patient)
+        .annotate(open_now=open_first)
+        .order_by("-open_now", "-admitted_at", "-id")
+        .first()
+    )
+    return PatientBanner(patient=patient, allergies=allergy_status(patient), encounter=encounter)
 
 
 def open_encounter_for(user, patient: Patient) -> Encounter | None:
@@ -232,6 +291,9 @@ def _encounters_page(patient: Patient, number, per_page: int | None) -> Page:
     return page
 
 
+RECENT_RESULTS = 30
+
+
 def _latest_vitals_oldest_first(patient: Patient) -> list[VitalSigns]:
     latest = VitalSigns.objects.filter(
         encounter__patient=patient, encounter__deleted_at__isnull=True
@@ -244,7 +306,7 @@ def patient_chart(
 ) -> PatientChart:
     """The patient's chart with one page of encounters (`per_page=None`: all of them).
 
-    12 queries whatever the number of encounters (11 for all of them: nothing to count).
+    13 queries whatever the number of encounters (12 for all of them: nothing to count).
     A page number that is not a number gives page 1, one out of range the last page.
     """
     return PatientChart(
@@ -256,6 +318,11 @@ def patient_chart(
         emergency_contacts=list(EmergencyContact.objects.filter(patient=patient)),
         allergies=list(Allergy.objects.filter(patient=patient)),
         vitals_oldest_first=_latest_vitals_oldest_first(patient),
+        recent_results=list(
+            LabResult.objects.filter(encounter__patient=patient, encounter__deleted_at__isnull=True)
+            .select_related("lab_test")
+            .order_by("-observed_at", "-id")[:RECENT_RESULTS]
+        ),
     )
 
 

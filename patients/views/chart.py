@@ -13,7 +13,12 @@ from core import documents
 from patients.access import get_patient_for_user
 from patients.chart_cache import cached_chart_sections
 from patients.notes import notes_for_patient
-from patients.selectors import patient_change_history, patient_chart, requested_encounters_page
+from patients.selectors import (
+    patient_banner,
+    patient_change_history,
+    patient_chart,
+    requested_encounters_page,
+)
 from patients.vaccinations import vaccinations_for_patient
 from patients.vitals_chart import vitals_trend_svg
 
@@ -70,7 +75,13 @@ def _render_chart(request, pk, templates, *, logged_as, encounters_page, with_ac
         flags={**show, **{f"may_record_{kind}": allowed for kind, allowed in actions.items()}},
         render=lambda: _render_sections(sections_template, patient, show, actions, encounters_page),
     )
-    context = {"patient": patient, "show": show, "actions": actions, "sections": sections}
+    context = {
+        "patient": patient,
+        "banner": patient_banner(patient),
+        "show": show,
+        "actions": actions,
+        "sections": sections,
+    }
     return render(request, page_template, context)
 
 

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from access import permissions
 from core.documents import DocumentStoreUnavailable
 from patients.models import Encounter
-from patients.selectors import encounter_timeline_page
+from patients.selectors import encounter_timeline_page, patient_banner
 
 FORM_PAGE = "patients/forms/form_page.html"
 
@@ -111,6 +111,7 @@ def render_form(
         "form": form,
         "title": title,
         "patient": patient,
+        "banner": patient_banner(patient) if patient else None,
         "submit_label": submit,
         "cancel_url": cancel or (patient.get_absolute_url() if patient else reverse("home")),
         **context,

@@ -129,6 +129,30 @@ class VaccinationStatus(models.TextChoices):
     NOT_DONE = "not_done", "Not done"
 
 
+class VaccinationRoute(models.TextChoices):
+    INTRAMUSCULAR = "intramuscular", "Intramuscular"
+    SUBCUTANEOUS = "subcutaneous", "Subcutaneous"
+    INTRADERMAL = "intradermal", "Intradermal"
+    ORAL = "oral", "Oral"
+    INTRANASAL = "intranasal", "Intranasal"
+
+
+class VaccinationSite(models.TextChoices):
+    """The sites the form offers; the value is the words the chart shows.
+
+    The store keeps any site text within its limit (imported and earlier events).
+    """
+
+    LEFT_DELTOID = "Left deltoid"
+    RIGHT_DELTOID = "Right deltoid"
+    LEFT_THIGH = "Left thigh (vastus lateralis)"
+    RIGHT_THIGH = "Right thigh (vastus lateralis)"
+    LEFT_ARM = "Left arm"
+    RIGHT_ARM = "Right arm"
+    ORAL = "Oral"
+    NASAL = "Nasal"
+
+
 VACCINATION_TEXTS = {
     "vaccine": Text("Vaccine", 200, required="Name the vaccine."),
     "lot": Text("Lot", 64),
@@ -179,6 +203,13 @@ def clean_vaccination_status(status) -> str:
     return clean_choice(status, VaccinationStatus, "status")
 
 
+def clean_vaccination_route(route) -> str:
+    """One of VaccinationRoute, or empty (not recorded, as on imported events)."""
+    if route in (None, ""):
+        return ""
+    return clean_choice(route, VaccinationRoute, "route")
+
+
 def clean_vaccination_fields(raw: dict) -> dict:
     """Every field of a vaccination event checked; all refusals at once, by field."""
     cleaners = {
@@ -187,6 +218,7 @@ def clean_vaccination_fields(raw: dict) -> dict:
         "dose_number": DOSE_NUMBER.clean,
         "date": clean_vaccination_date,
         "status": clean_vaccination_status,
+        "route": clean_vaccination_route,
     }
     cleaned, errors = {}, {}
     for name, clean in cleaners.items():

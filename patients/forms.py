@@ -26,6 +26,7 @@ from patients.models import (
     VitalSigns,
 )
 from patients.vaccinations import CORRECTABLE_FIELDS
+from patients.vaccine_catalog import cvx_choices, cvx_vaccine
 from providers.models import HealthcareProvider
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
@@ -566,13 +567,35 @@ def _vaccination_text(name: str, **kwargs) -> SchemaTextField:
     return SchemaTextField(schemas.VACCINATION_TEXTS[name], **kwargs)
 
 
+def _clinician_name(user) -> str:
+    if user is None:
+        return ""
+    return (user.get_full_name() or user.get_username()).strip()
+
+
+class CvxCodeField(forms.ChoiceField):
+    """A vaccine from the catalog, by its CVX code ("8" is "08"); a malformed code gets the
+    store's message."""
+
+    default_error_messages = {
+        "invalid_choice": (
+            "CVX code %(value)s is not in the CVX catalog; choose a vaccine from the list."
+        )
+    }
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return schemas.clean_cvx_code(text) if text else text
+
+
 class VaccinationForm(forms.Form):
-    vaccine = _vaccination_text("vaccine")
-    cvx_code = forms.CharField(
-        label="CVX code",
-        help_text=f"1 to {schemas.CVX_MAX_DIGITS} digits.",
-        widget=forms.TextInput(attrs={"maxlength": schemas.CVX_MAX_DIGITS}),
-    )
+    """A vaccination: the vaccine chosen from the CVX catalog sets its code and name.
+
+    It cleans to `vaccination_record`'s arguments. The date defaults to today and "given
+    by" to the signed-in clinician (`user`).
+    """
+
+    cvx_code = CvxCodeField(label="Vaccine", help_text="From the CDC's CVX catalog.")
     dose_number = forms.IntegerField(
         min_value=schemas.DOSE_NUMBER.low,
         max_value=schemas.DOSE_NUMBER.high,
@@ -582,17 +605,33 @@ class VaccinationForm(forms.Form):
             "max_value": schemas.DOSE_NUMBER.out_of_range_message,
         },
     )
-    date = forms.DateField(widget=DateInput())
+    date = forms.DateField(widget=DateInput(), initial=timezone.localdate)
     lot = _vaccination_text("lot")
-    site = _vaccination_text("site")
+    route = forms.ChoiceField(
+        choices=[("", "Not recorded"), *schemas.VaccinationRoute.choices], required=False
+    )
+    site = forms.ChoiceField(required=False)
     status = forms.ChoiceField(choices=VaccinationStatus.choices, initial="completed")
-    administered_by = _vaccination_text("administered_by")
+    administered_by = _vaccination_text("administered_by", label="Given by")
 
-    def clean_cvx_code(self):
-        return schemas.clean_cvx_code(self.cleaned_data["cvx_code"])
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cvx_code"].choices = [("", "Choose a vaccine"), *cvx_choices()]
+        self.fields["site"].choices = [("", "Not recorded"), *schemas.VaccinationSite.choices]
+        if user is not None:
+            self.fields["administered_by"].initial = _clinician_name(user)
 
     def clean_date(self):
         return schemas.clean_vaccination_date(self.cleaned_data["date"])
+
+    def vaccine_name(self, code: str) -> str:
+        return cvx_vaccine(code).short_description
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("cvx_code"):
+            cleaned["vaccine"] = self.vaccine_name(cleaned["cvx_code"])
+        return cleaned
 
 
 def _reason_field(label: str, help_text: str) -> SchemaTextField:
@@ -618,6 +657,21 @@ class VaccinationCorrectForm(VaccinationForm):
         self.event = event
         initial = {name: event[name] for name in CORRECTABLE_FIELDS} if event else {}
         super().__init__(*args, initial=initial, **kwargs)
+        if event:
+            self._keep_current_choice("cvx_code", event["cvx_code"], event["vaccine"])
+            self._keep_current_choice("site", event["site"], event["site"])
+
+    def _keep_current_choice(self, name: str, value: str, label: str) -> None:
+        """An imported or earlier value outside the lists stays choosable, marked as such."""
+        field = self.fields[name]
+        if value and not field.valid_value(value):
+            field.choices = [*field.choices, (value, f"{label} (as recorded; not in the list)")]
+
+    def vaccine_name(self, code: str) -> str:
+        """An unchanged code keeps the event's name: a lot correction renames nothing."""
+        if self.event and code == self.event["cvx_code"]:
+            return self.event["vaccine"]
+        return super().vaccine_name(code)
 
     def clean(self):
         cleaned = super().clean()

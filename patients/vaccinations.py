@@ -23,6 +23,7 @@ CORRECTABLE_FIELDS = (
     "dose_number",
     "date",
     "lot",
+    "route",
     "site",
     "status",
     "administered_by",
@@ -41,6 +42,7 @@ def vaccination_record(
     dose_number,
     date,
     lot="",
+    route="",
     site="",
     status=VaccinationStatus.COMPLETED,
     administered_by="",
@@ -56,6 +58,7 @@ def vaccination_record(
             "dose_number": dose_number,
             "date": date,
             "lot": lot,
+            "route": route,
             "site": site,
             "status": status,
             "administered_by": administered_by,
@@ -82,7 +85,7 @@ def vaccinations_import_many(*, events: list[dict], by=None) -> int:
     """Add imported events at once; events whose `external_id` the patient has are left alone.
 
     Each item holds `vaccination_record`'s arguments (patient, vaccine, cvx_code,
-    dose_number, date, lot, site, status, administered_by) and a required `external_id`.
+    dose_number, date, lot, route, site, status, administered_by) and a required `external_id`.
     Every event is checked before anything is written; a bad one raises ValidationError
     naming its position and external id. Returns how many events were added.
     """
@@ -154,8 +157,10 @@ def vaccination_correct(*, patient, event_id, changes, reason, by) -> dict:
     def correct(events):
         index = _find_live_event(events, event_id)
         current = events[index]
-        merged = _clean_fields({**{f: current[f] for f in CORRECTABLE_FIELDS}, **changes})
-        previous = {f: current[f] for f in CORRECTABLE_FIELDS if merged[f] != current[f]}
+        # Events recorded before routes were kept have no "route": read it as not recorded.
+        fields = {f: current.get(f, "") for f in CORRECTABLE_FIELDS}
+        merged = _clean_fields({**fields, **changes})
+        previous = {f: fields[f] for f in CORRECTABLE_FIELDS if merged[f] != fields[f]}
         if not previous:
             raise ValidationError("The correction changes nothing.")
         correction = {
@@ -419,6 +424,7 @@ def _event_out(event: dict) -> dict:
         "dose_number": event["dose_number"],
         "date": date.fromisoformat(event["date"]),
         "lot": event.get("lot", ""),
+        "route": event.get("route", ""),
         "site": event.get("site", ""),
         "status": event["status"],
         "administered_by": event.get("administered_by", ""),

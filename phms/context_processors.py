@@ -1,6 +1,26 @@
 from access import permissions
 from access.audit import active_break_glass
-from access.roles import primary_role
+from access.roles import Role, primary_role
+
+# The pages of the portal app that belong to other nav entries than "My record".
+CHANGE_REQUEST_PAGES = frozenset({"review_queue", "review"})
+FRONT_DESK_PATIENT_PAGES = frozenset({"invitation", "proxies", "proxy_revoke"})
+
+
+def _current_section(request) -> str:
+    """The nav entry of the page being shown ("" when none is), for aria-current."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.namespace == "portal":
+        if match.url_name in CHANGE_REQUEST_PAGES:
+            return "change_requests"
+        if match.url_name in FRONT_DESK_PATIENT_PAGES:
+            return "patients"
+        return "portal"
+    if match.namespace in ("patients", "billing", "admin"):
+        return match.namespace
+    return "home" if match.url_name == "home" else ""
 
 
 def navigation(request):
@@ -8,9 +28,11 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": {}}
+    role = primary_role(user)
     return {
         "nav": {
-            "role": primary_role(user),
+            "role": Role(role).label if role else "",
+            "current": _current_section(request),
             "patients": permissions.can_use_patient_directory(user),
             "billing": permissions.can_use_billing(user),
             "admin": user.is_staff,

@@ -63,7 +63,6 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-phms-development-only"  # noqa: S105 - DEBUG only
 
 
-
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = env_str(name, "")
     return [item.strip() for item in raw.split(",") if item.strip()] if raw else default
@@ -273,6 +272,7 @@ if BEHIND_TLS_PROXY:
 # Internationalization --------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = ["phms.formats"]  # one date format throughout: Y-m-d, Y-m-d H:i
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

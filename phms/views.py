@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -38,6 +39,13 @@ def healthz(request):
     if down:
         body["down"] = down
     return JsonResponse(body, status=503 if down else 200)
+
+
+@require_GET
+def favicon(request):
+    """Public, as every static file: browsers ask for /favicon.ico; the icon is an SVG
+    (a temporary redirect: the static URL changes with the file)."""
+    return redirect(static("favicon.svg"))
 
 
 @login_required

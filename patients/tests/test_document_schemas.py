@@ -12,11 +12,11 @@ from patients.forms import (
     VaccinationDeleteForm,
     VaccinationForm,
 )
+from patients.vaccine_catalog import cvx_choices, cvx_vaccine
 
 pytestmark = pytest.mark.django_db
 
 VACCINATION = {
-    "vaccine": "Influenza, seasonal",
     "cvx_code": "140",
     "dose_number": "1",
     "date": "2024-10-01",
@@ -28,14 +28,16 @@ def _past_limits(rule: schemas.Text):
     return "x" * rule.max_length, "x" * (rule.max_length + 1), rule.too_long_message
 
 
+# The texts typed into the form; the vaccine's name and the site come from lists (below).
+FORM_TEXTS = ("lot", "administered_by")
 VACCINATION_LIMITS = [
     *(
-        pytest.param(name, *_past_limits(rule), id=name)
-        for name, rule in schemas.VACCINATION_TEXTS.items()
+        pytest.param(name, *_past_limits(schemas.VACCINATION_TEXTS[name]), id=name)
+        for name in FORM_TEXTS
     ),
     pytest.param(
         "cvx_code",
-        "1" * schemas.CVX_MAX_DIGITS,
+        "140",
         "1" * (schemas.CVX_MAX_DIGITS + 1),
         "CVX code '1111' is not valid: CVX codes are 1 to 3 digits.",
         id="cvx_code",
@@ -60,21 +62,44 @@ def _store_refusal(write, **arguments) -> list[str]:
 def test_it_holds_the_vaccination_form_and_store_to_the_same_limits(
     patient_record, ward_nurse, field, at_limit, past_limit, message
 ):
-    kept = {**VACCINATION, field: at_limit}
-    assert VaccinationForm(kept).is_valid()
-    vaccinations.vaccination_record(patient=patient_record, by=ward_nurse, **kept)
+    kept = VaccinationForm({**VACCINATION, field: at_limit})
+    assert kept.is_valid()
+    vaccinations.vaccination_record(patient=patient_record, by=ward_nurse, **kept.cleaned_data)
 
     refused = {**VACCINATION, field: past_limit}
     assert VaccinationForm(refused).errors == {field: [message]}
     assert _store_refusal(
-        vaccinations.vaccination_record, patient=patient_record, by=ward_nurse, **refused
+        vaccinations.vaccination_record,
+        patient=patient_record,
+        by=ward_nurse,
+        **{**VACCINATION, "vaccine": "Influenza", field: past_limit},
     ) == [message]
     assert len(vaccinations.vaccinations_for_patient(patient_record.pk)) == 1
 
 
+def test_it_offers_only_names_and_sites_the_store_keeps():
+    vaccine_rule, site_rule = (
+        schemas.VACCINATION_TEXTS["vaccine"],
+        schemas.VACCINATION_TEXTS["site"],
+    )
+    form = VaccinationForm()
+    offered = [code for _group, options in cvx_choices() for code, _label in options]
+    assert len(offered) > 250
+    for code in offered:
+        assert schemas.clean_cvx_code(code) == code
+        assert vaccine_rule.clean(cvx_vaccine(code).short_description)
+    sites = [value for value, _label in form.fields["site"].choices if value]
+    assert sites == schemas.VaccinationSite.values
+    assert all(site_rule.clean(site) == site for site in sites)
+    routes = [value for value, _label in form.fields["route"].choices if value]
+    assert all(schemas.clean_vaccination_route(route) == route for route in routes)
+
+
 def test_it_holds_the_vaccination_change_reason_to_one_limit(patient_record, ward_nurse):
     at_limit, past_limit, message = _past_limits(schemas.CHANGE_REASON)
-    event = vaccinations.vaccination_record(patient=patient_record, by=ward_nurse, **VACCINATION)
+    event = vaccinations.vaccination_record(
+        patient=patient_record, by=ward_nurse, vaccine="Influenza", **VACCINATION
+    )
     delete = {"patient": patient_record, "event_id": event["id"], "by": ward_nurse}
 
     assert VaccinationDeleteForm({"reason": past_limit}, event=event).errors == {

@@ -83,9 +83,13 @@ def _change_page(request, form, saved, patient, event, doing):
 @login_required
 @require_http_methods(["GET", "POST"])
 def vaccination_add(request, pk):
-    """Permission: can_record_vitals (doctors and nurses with access to the patient)."""
+    """Permission: can_record_vitals (doctors and nurses with access to the patient).
+
+    The vaccine comes from the CVX catalog; the date defaults to today and "given by" to
+    the signed-in clinician.
+    """
     patient = _vaccinations_patient(request, pk, "record", of="for")
-    form = VaccinationForm(posted(request))
+    form = VaccinationForm(posted(request), user=request.user)
     saved = submit(
         request,
         form,

@@ -235,6 +235,7 @@ URL_ACCESS: dict[str, Row] = {
         notes="portal users are sent to the portal",
     ),
     "healthz": Row(expect=statuses(200, anonymous=200)),
+    "favicon": Row(expect=statuses(302, anonymous=302), notes="to the SVG icon, for anyone"),
     "login": Row(expect=statuses(302, anonymous=200), notes="signed in: redirected home"),
     "logout": Row(expect=statuses(405, anonymous=405), notes="POST only"),
     "access:break_glass": Row(

@@ -22,6 +22,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from patients.news2 import COMPLETE_SET, News2Reading, news2_reading
 from patients.notes import SearchMode, notes_search
 from patients.vitals_chart import MAX_POINTS as VITALS_TREND_POINTS
 from providers.models import HealthcareProvider
@@ -93,7 +94,8 @@ class PatientChart:
     """Everything the chart page shows from the relational store, loaded in fixed queries.
 
     `encounters` is one page of the timeline, newest first (`encounters_page` says which);
-    `vitals_oldest_first` holds the latest readings across all encounters, for the trend.
+    `vitals_oldest_first` holds the latest readings across all encounters, for the trend;
+    `latest_complete_vitals` the latest set that holds every NEWS2 parameter.
     """
 
     patient: Patient
@@ -102,10 +104,16 @@ class PatientChart:
     emergency_contacts: list[EmergencyContact]
     allergies: list[Allergy]
     vitals_oldest_first: list[VitalSigns] = field(default_factory=list)
+    latest_complete_vitals: VitalSigns | None = None
 
     @property
     def encounters(self) -> list[Encounter]:
         return self.encounters_page.object_list
+
+    @property
+    def news2(self) -> News2Reading:
+        latest = self.vitals_oldest_first[-1] if self.vitals_oldest_first else None
+        return news2_reading(latest, self.latest_complete_vitals)
 
 
 def _provider_related(prefix: str) -> tuple[str, ...]:
@@ -218,11 +226,14 @@ def _encounters_page(patient: Patient, number, per_page: int | None) -> Page:
     return page
 
 
-def _latest_vitals_oldest_first(patient: Patient) -> list[VitalSigns]:
-    latest = VitalSigns.objects.filter(
+def _patient_vitals(patient: Patient) -> QuerySet[VitalSigns]:
+    return VitalSigns.objects.filter(
         encounter__patient=patient, encounter__deleted_at__isnull=True
-    ).order_by("-recorded_at", "-id")[:VITALS_TREND_POINTS]
-    return list(latest)[::-1]
+    ).order_by("-recorded_at", "-id")
+
+
+def _latest_vitals_oldest_first(patient: Patient) -> list[VitalSigns]:
+    return list(_patient_vitals(patient)[:VITALS_TREND_POINTS])[::-1]
 
 
 def patient_chart(
@@ -230,7 +241,7 @@ def patient_chart(
 ) -> PatientChart:
     """The patient's chart with one page of encounters (`per_page=None`: all of them).
 
-    12 queries whatever the number of encounters (11 for all of them: nothing to count).
+    13 queries whatever the number of encounters (12 for all of them: nothing to count).
     A page number that is not a number gives page 1, one out of range the last page.
     """
     return PatientChart(
@@ -242,6 +253,7 @@ def patient_chart(
         emergency_contacts=list(EmergencyContact.objects.filter(patient=patient)),
         allergies=list(Allergy.objects.filter(patient=patient)),
         vitals_oldest_first=_latest_vitals_oldest_first(patient),
+        latest_complete_vitals=_patient_vitals(patient).filter(COMPLETE_SET).first(),
     )
 
 

@@ -14,6 +14,7 @@ from django.db.models import Q
 
 from patients.models import VitalSigns
 
+ADULT_AGE = 16
 # The measurements a complete set holds, in the order of chart 1, with their names in words.
 PARAMETERS = {
     "respiratory_rate": "respiratory rate",
@@ -192,15 +193,20 @@ def news2_score(vitals) -> News2:
 @dataclass(frozen=True)
 class News2Reading:
     """What a page says about NEWS2: the score of the latest complete set (None: there is
-    none) and its time, and what the latest set lacks when it is not complete."""
+    none, or the patient is under ADULT_AGE) and its time, and what the latest set lacks
+    when it is not complete."""
 
     news2: News2 | None
     scored_at: dt.datetime | None
     latest_missing: list[str]
+    under_adult_age: bool = False
 
 
-def news2_reading(latest, latest_complete) -> News2Reading:
-    """From the latest set of vital signs and the latest complete one (either may be None)."""
+def news2_reading(latest, latest_complete, *, age: int) -> News2Reading:
+    """From the latest set of vital signs and the latest complete one (either may be None),
+    for a patient of this age."""
+    if age < ADULT_AGE:
+        return News2Reading(news2=None, scored_at=None, latest_missing=[], under_adult_age=True)
     missing = missing_parameters(latest) if latest is not None else []
     if latest_complete is None:
         return News2Reading(news2=None, scored_at=None, latest_missing=missing)

@@ -29,6 +29,14 @@ SCORING_ZERO = {
 }
 
 
+@pytest.fixture
+def adult_patient_record(patient_record):
+    """patient_record of a fixed adult age: NEWS2 is for adults, the factory's ages vary."""
+    patient_record.date_of_birth = dt.date(1970, 1, 1)
+    patient_record.save()
+    return patient_record
+
+
 def complete_set(**changes):
     """A set that scores 0 in every parameter, with `changes` applied."""
     return SimpleNamespace(**{**SCORING_ZERO, "recorded_at": None, **changes})
@@ -168,12 +176,20 @@ def test_it_reads_the_latest_complete_set_and_says_what_a_later_one_lacks():
     complete = complete_set(heart_rate=95)
     later = complete_set(consciousness="")
 
-    reading = news2.news2_reading(later, complete)
+    reading = news2.news2_reading(later, complete, age=40)
 
     assert reading.news2.score == 1
     assert reading.latest_missing == ["consciousness"]
-    assert news2.news2_reading(None, None) == news2.News2Reading(None, None, [])
-    assert news2.news2_reading(later, None).news2 is None
+    assert news2.news2_reading(None, None, age=40) == news2.News2Reading(None, None, [])
+    assert news2.news2_reading(later, None, age=40).news2 is None
+
+
+@pytest.mark.parametrize(("age", "scored"), [(15, False), (16, True)])
+def test_it_scores_adults_only(age, scored):
+    reading = news2.news2_reading(complete_set(), complete_set(), age=age)
+
+    assert (reading.news2 is not None) is scored
+    assert reading.under_adult_age is not scored
 
 
 # On the chart -------------------------------------------------------------------------
@@ -186,18 +202,18 @@ def chart_page(client, user, patient) -> str:
 
 @pytest.mark.django_db
 def test_the_chart_says_what_the_latest_set_lacks_when_none_is_complete(
-    client, attending_doctor, patient_record
+    client, attending_doctor, adult_patient_record
 ):
-    page = chart_page(client, attending_doctor, patient_record)
+    page = chart_page(client, attending_doctor, adult_patient_record)
 
     assert "NEWS2 not available: the latest set is missing air or oxygen, consciousness." in page
 
 
 @pytest.mark.django_db
 def test_the_chart_scores_the_latest_complete_set_and_names_a_later_incomplete_one(
-    client, attending_doctor, patient_record
+    client, attending_doctor, adult_patient_record
 ):
-    encounter = patient_record.encounters.get()
+    encounter = adult_patient_record.encounters.get()
     taken = encounter.admitted_at + dt.timedelta(hours=2)
     VitalSignsFactory(
         encounter=encounter,
@@ -206,7 +222,7 @@ def test_the_chart_scores_the_latest_complete_set_and_names_a_later_incomplete_o
     )
     VitalSignsFactory(encounter=encounter, recorded_at=taken + dt.timedelta(hours=1), spo2=97)
 
-    page = chart_page(client, attending_doctor, patient_record)
+    page = chart_page(client, attending_doctor, adult_patient_record)
 
     assert "<strong>NEWS2 6</strong>" in page
     assert '<span class="badge news2-medium">Medium</span>' in page
@@ -217,11 +233,11 @@ def test_the_chart_scores_the_latest_complete_set_and_names_a_later_incomplete_o
 
 @pytest.mark.django_db
 def test_the_chart_finds_the_latest_complete_set_in_a_constant_number_of_queries(
-    client, attending_doctor, patient_record, django_assert_max_num_queries
+    client, attending_doctor, adult_patient_record, django_assert_max_num_queries
 ):
-    encounter = patient_record.encounters.get()
+    encounter = adult_patient_record.encounters.get()
     client.force_login(attending_doctor)
-    url = reverse("patients:chart", kwargs={"pk": patient_record.pk})
+    url = reverse("patients:chart", kwargs={"pk": adult_patient_record.pk})
     client.get(url)
     cache.clear()
     with CaptureQueriesContext(connection) as few:
@@ -277,3 +293,16 @@ def test_the_vitals_form_still_needs_a_measurement(client, ward_nurse, patient_r
 
     assert response.status_code == 200
     assert "Enter at least one vital sign." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_chart_shows_no_news2_for_a_child(client, attending_doctor, patient_record):
+    today = dt.date.today()
+    patient_record.date_of_birth = today.replace(year=today.year - 10, day=1)
+    patient_record.save()
+    VitalSignsFactory(encounter=patient_record.encounters.get(), **SCORING_ZERO)
+
+    page = chart_page(client, attending_doctor, patient_record)
+
+    assert "NEWS2 is not shown: it is validated for adults (16 and over) only." in page
+    assert "<strong>NEWS2" not in page

@@ -805,7 +805,7 @@ class _Hospital:
         height = Decimal(rng.randint(1500, 1950)) / 10
         bmi = rng.uniform(18.5, 38)
         weight = _money(bmi * float(height / 100) ** 2).quantize(Decimal("0.1"))
-        return VitalSigns(
+        vitals = VitalSigns(
             encounter=encounter,
             recorded_at=recorded_at,
             heart_rate=rng.randint(58, 105),
@@ -818,6 +818,10 @@ class _Hospital:
             height_cm=height,
             pain_score=rng.randint(0, 8),
         )
+        # Derived, not drawn, so the seed's later draws stay as they were: a complete NEWS2 set.
+        vitals.supplemental_oxygen = vitals.spo2 <= 92
+        vitals.consciousness = VitalSigns.Consciousness.ALERT
+        return vitals
 
     def _lab(self, encounter, lab_test: LabTest, admitted) -> LabResult:
         spec = next(row for row in LAB_TESTS if row[0] == lab_test.loinc_code)

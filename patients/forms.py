@@ -338,6 +338,18 @@ class EncounterRecordForm(PatientEncounterFormMixin, forms.ModelForm):
         return self._clean_late_entry(super().clean())
 
 
+class AirOrOxygenSelect(forms.NullBooleanSelect):
+    """The NEWS2 "air or oxygen" choice; unknown stays "not recorded"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", "Not recorded"),
+            ("false", "On air"),
+            ("true", "On supplemental oxygen"),
+        ]
+
+
 class VitalSignsForm(EncounterRecordForm):
     recorded_at = _moment_field("Recorded at")
 
@@ -355,9 +367,14 @@ class VitalSignsForm(EncounterRecordForm):
             "weight_kg",
             "height_cm",
             "pain_score",
+            "supplemental_oxygen",
+            "consciousness",
         ]
+        labels = {"supplemental_oxygen": "Air or oxygen"}
+        widgets = {"supplemental_oxygen": AirOrOxygenSelect()}
 
-    VALUE_FIELDS = Meta.fields[2:]
+    # Measurements: how the patient breathes and responds only qualifies them.
+    VALUE_FIELDS = Meta.fields[2:11]
 
     def clean_recorded_at(self):
         return _not_in_future_datetime(self.cleaned_data.get("recorded_at"), "The time recorded")

@@ -484,6 +484,16 @@ VITAL_RANGES = {
 class VitalSigns(LateEntryFields, SoftDeleteModel):
     """One set of vital signs; each value may be missing but never implausible."""
 
+    class Consciousness(models.TextChoices):
+        """The ACVPU scale of NEWS2."""
+
+        NOT_RECORDED = "", "Not recorded"
+        ALERT = "alert", "Alert"
+        NEW_CONFUSION = "confusion", "New confusion"
+        VOICE = "voice", "Responds to voice"
+        PAIN = "pain", "Responds to pain"
+        UNRESPONSIVE = "unresponsive", "Unresponsive"
+
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="vital_signs")
     recorded_at = models.DateTimeField(db_index=True)
@@ -540,6 +550,11 @@ class VitalSigns(LateEntryFields, SoftDeleteModel):
     )
     pain_score = models.PositiveSmallIntegerField(
         "pain (0-10)", null=True, blank=True, validators=_bounds(*VITAL_RANGES["pain_score"])
+    )
+    # None: not recorded; False: breathing room air.
+    supplemental_oxygen = models.BooleanField("on supplemental oxygen", null=True, blank=True)
+    consciousness = models.CharField(
+        "consciousness (ACVPU)", max_length=12, choices=Consciousness.choices, blank=True
     )
 
     history = HistoricalRecords()

@@ -4,6 +4,7 @@ care team of an encounter and the searches that fill the recording forms' choice
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -13,9 +14,11 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
+from django.utils import timezone
 
 from core.documents import DocumentStoreUnavailable
 from patients.models import (
@@ -32,6 +35,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from patients.news2 import COMPLETE_SET, News2Reading, news2_reading
 from patients.notes import SearchMode, notes_search
 from patients.vitals_chart import MAX_POINTS as VITALS_TREND_POINTS
 from providers.models import HealthcareProvider
@@ -103,7 +107,8 @@ class PatientChart:
     """Everything the chart page shows from the relational store, loaded in fixed queries.
 
     `encounters` is one page of the timeline, newest first (`encounters_page` says which);
-    `vitals_oldest_first` holds the latest readings across all encounters, for the trend.
+    `vitals_oldest_first` holds the latest readings across all encounters, for the trend;
+    `latest_complete_vitals` the latest set that holds every NEWS2 parameter.
     """
 
     patient: Patient
@@ -113,10 +118,16 @@ class PatientChart:
     allergies: list[Allergy]
     vitals_oldest_first: list[VitalSigns] = field(default_factory=list)
     recent_results: list[LabResult] = field(default_factory=list)
+    latest_complete_vitals: VitalSigns | None = None
 
     @property
     def encounters(self) -> list[Encounter]:
         return self.encounters_page.object_list
+
+    @property
+    def news2(self) -> News2Reading:
+        latest = self.vitals_oldest_first[-1] if self.vitals_oldest_first else None
+        return news2_reading(latest, self.latest_complete_vitals, age=self.patient.age)
 
 
 def _provider_related(prefix: str) -> tuple[str, ...]:
@@ -294,11 +305,14 @@ def _encounters_page(patient: Patient, number, per_page: int | None) -> Page:
 RECENT_RESULTS = 30
 
 
-def _latest_vitals_oldest_first(patient: Patient) -> list[VitalSigns]:
-    latest = VitalSigns.objects.filter(
+def _patient_vitals(patient: Patient) -> QuerySet[VitalSigns]:
+    return VitalSigns.objects.filter(
         encounter__patient=patient, encounter__deleted_at__isnull=True
-    ).order_by("-recorded_at", "-id")[:VITALS_TREND_POINTS]
-    return list(latest)[::-1]
+    ).order_by("-recorded_at", "-id")
+
+
+def _latest_vitals_oldest_first(patient: Patient) -> list[VitalSigns]:
+    return list(_patient_vitals(patient)[:VITALS_TREND_POINTS])[::-1]
 
 
 def patient_chart(
@@ -323,6 +337,7 @@ def patient_chart(
             .select_related("lab_test")
             .order_by("-observed_at", "-id")[:RECENT_RESULTS]
         ),
+        latest_complete_vitals=_patient_vitals(patient).filter(COMPLETE_SET).first(),
     )
 
 
@@ -372,20 +387,54 @@ def patient_change_history(patient: Patient, *, limit: int = HISTORY_LIMIT) -> l
 
 
 HOME_LIST_LIMIT = 10
+WARD_LIST_LIMIT = 50
+# The SNOMED CT concept "No known allergy": an active row with it asserts the patient has none.
+NO_KNOWN_ALLERGY = ("SNOMED-CT", "716186003")
+
+
+@dataclass
+class WardPatient:
+    """A patient on the user's care team with an open encounter, as the home page lists them."""
+
+    assignment: CareAssignment
+    allergies: list[str]
+    no_known_allergies: bool
+    last_vitals_at: dt.datetime | None
+    news2: News2Reading
+    vitals_due: bool
+
+    @property
+    def patient(self) -> Patient:
+        return self.assignment.encounter.patient
+
+    @property
+    def encounter(self) -> Encounter:
+        return self.assignment.encounter
+
+    @property
+    def allergy_summary(self) -> str:
+        if self.allergies:
+            return ", ".join(self.allergies)
+        return "No known allergies" if self.no_known_allergies else "Allergies not assessed"
 
 
 @dataclass
 class ClinicianWorklist:
     patients: list[Patient]
-    open_assignments: list[CareAssignment]
+    ward: list[WardPatient]
     recent_notes: list[dict]
     notes_down: bool = False
 
 
-def clinician_worklist(user) -> ClinicianWorklist:
-    """A clinician's home: their patients, their open encounters and the notes they wrote."""
-    patients = list(Patient.objects.visible_to(user).order_by("last_name", "first_name", "id")[:50])
-    open_assignments = list(
+def _open_assignments(user) -> list[CareAssignment]:
+    """The user's current assignments to open encounters, one per patient (the latest
+    admission), with the time of the patient's last vitals and the id of the latest
+    complete set annotated."""
+    patient_vitals = VitalSigns.objects.filter(
+        encounter__patient_id=OuterRef("encounter__patient_id"),
+        encounter__deleted_at__isnull=True,
+    ).order_by("-recorded_at", "-id")
+    assignments = (
         CareAssignment.objects.filter(
             provider__user=user,
             ended_at__isnull=True,
@@ -393,11 +442,65 @@ def clinician_worklist(user) -> ClinicianWorklist:
             encounter__deleted_at__isnull=True,
             encounter__patient__deleted_at__isnull=True,
         )
+        .exclude(encounter__status=Encounter.Status.CANCELLED)
         .select_related("encounter__patient")
-        .order_by("-encounter__admitted_at")[:HOME_LIST_LIMIT]
+        .annotate(
+            last_vitals_at=Subquery(patient_vitals.values("recorded_at")[:1]),
+            latest_complete_vitals_id=Subquery(
+                patient_vitals.filter(COMPLETE_SET).values("id")[:1]
+            ),
+        )
+        .order_by("-encounter__admitted_at", "-id")[:WARD_LIST_LIMIT]
     )
+    latest_per_patient = {}
+    for assignment in assignments:
+        latest_per_patient.setdefault(assignment.encounter.patient_id, assignment)
+    return sorted(
+        latest_per_patient.values(),
+        key=lambda a: (a.encounter.patient.last_name, a.encounter.patient.first_name, a.pk),
+    )
+
+
+def _ward(user) -> list[WardPatient]:
+    """The ward list in 3 queries, whatever the number of patients and vital signs."""
+    assignments = _open_assignments(user)
+    if not assignments:
+        return []
+    patient_ids = [a.encounter.patient_id for a in assignments]
+    allergies: dict[int, list[Allergy]] = {pk: [] for pk in patient_ids}
+    for allergy in Allergy.objects.filter(
+        patient_id__in=patient_ids, resolved_date__isnull=True
+    ).order_by("description", "id"):
+        allergies[allergy.patient_id].append(allergy)
+    complete = VitalSigns.objects.in_bulk(
+        [a.latest_complete_vitals_id for a in assignments if a.latest_complete_vitals_id]
+    )
+    due_before = timezone.now() - dt.timedelta(hours=settings.VITALS_DUE_AFTER_HOURS)
+    ward = []
+    for assignment in assignments:
+        recorded = allergies[assignment.encounter.patient_id]
+        substances = [a for a in recorded if (a.code_system, a.code) != NO_KNOWN_ALLERGY]
+        latest_complete = complete.get(assignment.latest_complete_vitals_id)
+        ward.append(
+            WardPatient(
+                assignment=assignment,
+                allergies=[a.description for a in substances],
+                no_known_allergies=len(substances) < len(recorded),
+                last_vitals_at=assignment.last_vitals_at,
+                news2=news2_reading(None, latest_complete, age=assignment.encounter.patient.age),
+                vitals_due=assignment.last_vitals_at is None
+                or assignment.last_vitals_at < due_before,
+            )
+        )
+    return ward
+
+
+def clinician_worklist(user) -> ClinicianWorklist:
+    """A clinician's home: their patients, those with an open encounter (the ward list) and
+    the notes they wrote."""
+    patients = list(Patient.objects.visible_to(user).order_by("last_name", "first_name", "id")[:50])
     worklist = ClinicianWorklist(
-        patients=patients[:HOME_LIST_LIMIT], open_assignments=open_assignments, recent_notes=[]
+        patients=patients[:HOME_LIST_LIMIT], ward=_ward(user), recent_notes=[]
     )
     if patients:
         try:

@@ -236,6 +236,10 @@ GUARDIAN_RAISE_403 = False
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60, minimum=1)
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 2190, minimum=1)
 
+# Hours after a patient's last set of vital signs when the next one is due (the home page's
+# ward list says "Vitals due").
+VITALS_DUE_AFTER_HOURS = env_int("VITALS_DUE_AFTER_HOURS", 4, minimum=1)
+
 # Patient portal -----------------------------------------------------------------------
 
 # Hours a portal activation link and code stay valid.

@@ -438,18 +438,6 @@ def test_it_pages_encounters_of_the_same_time_without_overlap(patient_record):
     assert [len(page.encounters) for page in pages] == [20, 20, 5]
 
 
-def test_it_marks_the_latest_reading_even_when_there_is_only_one():
-    from types import SimpleNamespace
-
-    from patients.vitals_chart import vitals_trend_svg
-
-    reading = SimpleNamespace(heart_rate=61, systolic_bp=None, spo2=None)
-    svg = str(vitals_trend_svg([reading]))
-    assert svg.count("<svg") == 1
-    assert "<circle" in svg
-    assert "Heart rate (/min): 1 readings, latest 61" in svg
-
-
 def test_it_shows_reference_ranges_without_trailing_zeros():
     from decimal import Decimal
 

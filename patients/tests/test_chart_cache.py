@@ -202,7 +202,8 @@ def test_the_chart_shows_vitals_recorded_after_it_was_cached(
         heart_rate=143,
     )
 
-    assert "<td>143</td>" in client.get(chart_url(patient_record)).content.decode()
+    page = client.get(chart_url(patient_record)).content.decode()
+    assert '143 <span class="vital-flag-words">Critically high</span>' in page
 
 
 def test_the_chart_shows_a_new_and_an_amended_note_after_it_was_cached(

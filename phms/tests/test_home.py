@@ -1,12 +1,30 @@
+import datetime as dt
+import re
+from decimal import Decimal
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core import documents
+from patients.models import CareAssignment, Encounter, VitalSigns
 from patients.notes import note_create
+from patients.tests.factories import AllergyFactory, EncounterFactory, VitalSignsFactory
+from phms.tests import personas
 
 pytestmark = pytest.mark.django_db
 
 HOME = reverse("home")
+
+
+@pytest.fixture
+def adult_patient_record(patient_record):
+    """patient_record of a fixed adult age: NEWS2 is for adults, the factory's ages vary."""
+    patient_record.date_of_birth = dt.date(1970, 1, 1)
+    patient_record.save()
+    return patient_record
 
 
 def test_it_sends_anonymous_visitors_to_sign_in(client):
@@ -84,3 +102,144 @@ def test_it_points_billing_to_the_bills(client, billing_clerk):
 
     assert reverse("billing:list") in page
     assert reverse("patients:list") not in page
+
+
+# The ward list: patients on the user's care teams with an open encounter ----------------
+
+
+def ward_rows(page: str) -> list[str]:
+    return re.findall(r'<tr data-testid="ward-patient">.*?</tr>', page, flags=re.DOTALL)
+
+
+def recorded_hours_ago(encounter, hours: float, **values):
+    return VitalSignsFactory(
+        encounter=encounter, recorded_at=timezone.now() - dt.timedelta(hours=hours), **values
+    )
+
+
+COMPLETE_SET = {
+    "respiratory_rate": 22,
+    "spo2": 95,
+    "supplemental_oxygen": False,
+    "systolic_bp": 120,
+    "diastolic_bp": 80,
+    "heart_rate": 70,
+    "consciousness": VitalSigns.Consciousness.ALERT,
+    "temperature_c": Decimal("37.0"),
+}
+
+
+def test_it_lists_a_nurses_patients_with_an_open_encounter(
+    client, ward_nurse, adult_patient_record, other_patient_record
+):
+    encounter = adult_patient_record.encounters.get()
+    EncounterFactory(patient=adult_patient_record, finished=True, reason="Old sprain")
+    client.force_login(ward_nurse)
+
+    rows = ward_rows(client.get(HOME).content.decode())
+
+    assert len(rows) == 1
+    row = rows[0]
+    assert "Lovelace, Ada" in row and "Chest pain" in row and "Nursing" in row
+    assert "Old sprain" not in row
+    last = encounter.vital_signs.get().recorded_at
+    assert f"{timezone.localtime(last):%Y-%m-%d %H:%M}" in row
+    assert "Allergies not assessed" in row
+    assert "Not available: no complete set" in row
+
+
+def test_it_leaves_out_discharged_and_ended_assignments(client, ward_nurse, patient_record):
+    encounter = patient_record.encounters.get()
+    encounter.discharged_at = encounter.admitted_at + dt.timedelta(days=1)
+    encounter.status = Encounter.Status.FINISHED
+    encounter.save()
+    client.force_login(ward_nurse)
+
+    page = client.get(HOME).content.decode()
+
+    assert ward_rows(page) == []
+    assert "No open encounters assigned to you." in page
+
+
+def test_it_shows_active_allergies_and_the_no_known_allergies_assertion(
+    client, ward_nurse, patient_record
+):
+    second = personas.patient_chart(first_name="Grace", last_name="Hopper", mrn="MRN-NKA-0003")
+    personas.put_on_care_team(ward_nurse, second, CareAssignment.Role.NURSING)
+    AllergyFactory(patient=patient_record, description="Allergy to penicillin")
+    AllergyFactory(
+        patient=patient_record, description="Latex allergy", resolved_date=dt.date(2020, 1, 1)
+    )
+    AllergyFactory(patient=second, code="716186003", description="No known allergies")
+    client.force_login(ward_nurse)
+
+    ada, grace = ward_rows(client.get(HOME).content.decode())[::-1]
+
+    assert "Hopper, Grace" in grace and "No known allergies" in grace
+    assert "Lovelace, Ada" in ada and "<strong>Allergy to penicillin</strong>" in ada
+    assert "Latex" not in ada
+
+
+def test_it_shows_news2_of_the_latest_complete_set_with_its_band(
+    client, ward_nurse, adult_patient_record
+):
+    encounter = adult_patient_record.encounters.get()
+    complete = recorded_hours_ago(encounter, 2, **COMPLETE_SET)
+    recorded_hours_ago(encounter, 1, heart_rate=80)
+    client.force_login(ward_nurse)
+
+    (row,) = ward_rows(client.get(HOME).content.decode())
+
+    # respiration 22 scores 2, SpO2 95 scores 1.
+    assert '<strong>3</strong> <span class="badge news2-low">Low</span>' in row
+    assert f"set of {timezone.localtime(complete.recorded_at):%Y-%m-%d %H:%M}" in row
+
+
+@pytest.mark.parametrize(("hours_ago", "due"), [(3.5, False), (4.5, True)])
+def test_it_says_vitals_are_due_after_the_set_hours(
+    client, settings, ward_nurse, patient_record, hours_ago, due
+):
+    settings.VITALS_DUE_AFTER_HOURS = 4
+    recorded_hours_ago(patient_record.encounters.get(), hours_ago, heart_rate=72)
+    client.force_login(ward_nurse)
+
+    (row,) = ward_rows(client.get(HOME).content.decode())
+
+    assert ("Vitals due" in row) is due
+
+
+def test_it_says_vitals_are_due_when_none_were_recorded(client, ward_nurse, patient_record):
+    VitalSigns.objects.filter(encounter__patient=patient_record).delete()
+    client.force_login(ward_nurse)
+
+    (row,) = ward_rows(client.get(HOME).content.decode())
+
+    assert "None recorded" in row and "Vitals due" in row
+
+
+def test_it_lists_the_ward_in_as_many_queries_for_ten_patients_as_for_two(
+    client, ward_nurse, patient_record
+):
+    def add_patient(number):
+        patient = personas.patient_chart(mrn=f"MRN-WARD-{number:04d}")
+        personas.put_on_care_team(ward_nurse, patient, CareAssignment.Role.NURSING)
+        encounter = patient.encounters.get()
+        for hours in (1, 3, 5):
+            recorded_hours_ago(encounter, hours, **COMPLETE_SET)
+        AllergyFactory(patient=patient)
+
+    def home_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(HOME).status_code == 200
+        return len(captured.captured_queries)
+
+    add_patient(1)
+    client.force_login(ward_nurse)
+    home_queries()  # warm per-process caches (content types, etc.)
+    two_patients = home_queries()
+    for number in range(2, 10):
+        add_patient(number)
+
+    page = client.get(HOME).content.decode()
+    assert len(ward_rows(page)) == 10
+    assert home_queries() == two_patients

@@ -8,7 +8,7 @@ from patients.migrations._chart_triggers import RecreateChartTriggers
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('patients', '0003_care_team_grants_derived'),
+        ('patients', '0004_vitals_news2_fields'),
     ]
 
     operations = [

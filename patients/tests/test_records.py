@@ -552,8 +552,8 @@ def test_it_refuses_to_delete_or_restore_records_it_may_not_touch(
     client.force_login(attending_doctor)
     assert client.post(reverse("patients:record_restore", kwargs=kwargs)).status_code == 404
     foreign_kwargs = {**kwargs, "record_pk": foreign.pk}
-    foreign = reverse("patients:record_delete", kwargs=foreign_kwargs)
-    assert client.post(foreign, REASON).status_code == 404
+    foreign_url = reverse("patients:record_delete", kwargs=foreign_kwargs)
+    assert client.post(foreign_url, REASON).status_code == 404
     unknown = {**kwargs, "kind": "patient"}
     assert client.get(reverse("patients:record_delete", kwargs=unknown)).status_code == 404
     assert Diagnosis.objects.filter(pk__in=[diagnosis.pk, foreign.pk]).count() == 2

@@ -132,6 +132,11 @@ def can_delete_clinical(user, patient) -> bool:
     )
 
 
+def can_delete_vaccinations(user, patient) -> bool:
+    """Delete or restore a vaccination event: who records them, not under emergency access."""
+    return can_record_vitals(user, patient) and can_delete_clinical(user, patient)
+
+
 def can_view_demographics(user, patient) -> bool:
     """Name, date of birth, address, contacts, coverage: everyone who may see the patient."""
     return is_patient_visible(user, patient)
@@ -179,6 +184,12 @@ def can_assign_care_team(user, patient) -> bool:
 def can_break_glass(user) -> bool:
     """Only clinicians may open an emergency access to a patient outside their care team."""
     return is_clinician(user)
+
+
+def can_find_patients_for_emergency_access(user) -> bool:
+    """The directory identifies patients outside the care teams (exact matches only) to
+    clinicians who may break the glass; who sees every patient has no use for it."""
+    return can_break_glass(user) and not sees_all_patients(user)
 
 
 def can_review_break_glass(user) -> bool:

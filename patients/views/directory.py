@@ -39,7 +39,7 @@ def patient_list(request):
         "query_without_page": query.urlencode(),
         "sort_links": _sort_links(query, sort),
         "sort": sort,
-        "offers_emergency_access": _offers_emergency_access(request.user),
+        "offers_emergency_access": permissions.can_find_patients_for_emergency_access(request.user),
         "outside_care_team": _outside_care_team(request.user, arguments),
     }
     if request.htmx:
@@ -47,12 +47,8 @@ def patient_list(request):
     return render(request, "patients/list.html", context)
 
 
-def _offers_emergency_access(user) -> bool:
-    return permissions.can_break_glass(user) and not permissions.sees_all_patients(user)
-
-
 def _outside_care_team(user, arguments) -> list:
-    if not _offers_emergency_access(user):
+    if not permissions.can_find_patients_for_emergency_access(user):
         return []
     return patients_outside_care_team_identified(
         user=user,

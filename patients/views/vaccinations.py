@@ -33,7 +33,7 @@ VACCINATION_UNREADABLE = "The vaccination cannot be shown: the document store is
 
 def _vaccinations_patient(request, pk, doing, *, of="of", predicate=permissions.can_record_vitals):
     """Permission of every page here: can_record_vitals (doctors and nurses with access);
-    deleting and restoring also can_delete_clinical (not under emergency access alone)."""
+    deleting and restoring: can_delete_vaccinations (not under emergency access alone)."""
     return checked_patient(
         request,
         pk,
@@ -102,12 +102,6 @@ def vaccination_add(request, pk):
     return render_form(request, form, title=title, patient=patient, status=saved.status)
 
 
-def _may_delete_vaccinations(user, patient) -> bool:
-    return permissions.can_record_vitals(user, patient) and permissions.can_delete_clinical(
-        user, patient
-    )
-
-
 def _event_change(request, pk, event_id, *, doing, form_class, service, predicate):
     """Checked fetch, form and service call of a change to one event."""
     patient = _vaccinations_patient(request, pk, doing, predicate=predicate)
@@ -150,7 +144,7 @@ def vaccination_correct(request, pk, event_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def vaccination_delete(request, pk, event_id):
-    """Permission: can_record_vitals and can_delete_clinical (not under emergency access
+    """Permission: can_delete_vaccinations (can_record_vitals, not under emergency access
     alone); the event is marked, not removed (Undo restores it)."""
     patient, event, form, saved = _event_change(
         request,
@@ -159,7 +153,7 @@ def vaccination_delete(request, pk, event_id):
         doing="delete",
         form_class=VaccinationDeleteForm,
         service=vaccinations.vaccination_delete,
-        predicate=_may_delete_vaccinations,
+        predicate=permissions.can_delete_vaccinations,
     )
     if saved:
         restore_url = reverse(
@@ -175,7 +169,9 @@ def vaccination_delete(request, pk, event_id):
 @require_POST
 def vaccination_restore(request, pk, event_id):
     """Permission: as vaccination_delete; brings back a deleted event of this patient."""
-    patient = _vaccinations_patient(request, pk, "restore", predicate=_may_delete_vaccinations)
+    patient = _vaccinations_patient(
+        request, pk, "restore", predicate=permissions.can_delete_vaccinations
+    )
     try:
         vaccinations.vaccination_restore(patient=patient, event_id=event_id, by=request.user)
     except ValidationError as error:

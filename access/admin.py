@@ -45,6 +45,7 @@ class BreakGlassAccessAdmin(admin.ModelAdmin):
         "patient",
         "reason",
         "expires_at",
+        "ended_at",
         "reviewed_at",
         "reviewed_by",
     )
@@ -57,6 +58,7 @@ class BreakGlassAccessAdmin(admin.ModelAdmin):
         "reason",
         "started_at",
         "expires_at",
+        "ended_at",
         "reviewed_at",
         "reviewed_by",
     )

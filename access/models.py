@@ -79,7 +79,7 @@ class AccessLog(models.Model):
 
 class BreakGlassQuerySet(models.QuerySet):
     def active(self, now=None):
-        return self.filter(expires_at__gt=now or timezone.now())
+        return self.filter(expires_at__gt=now or timezone.now(), ended_at__isnull=True)
 
     def unreviewed(self):
         return self.filter(reviewed_at__isnull=True)
@@ -97,6 +97,9 @@ class BreakGlassAccess(models.Model):
     reason = models.TextField()
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the clinician ended the access before its expiry."
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -123,7 +126,11 @@ class BreakGlassAccess(models.Model):
             models.CheckConstraint(
                 condition=Q(expires_at__gt=models.F("started_at")),
                 name="break_glass_expires_after_start",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="break_glass_ends_after_start",
+            ),
         ]
 
     def __str__(self):
@@ -131,7 +138,12 @@ class BreakGlassAccess(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.expires_at > timezone.now()
+        return self.ended_at is None and self.expires_at > timezone.now()
+
+    @property
+    def closed_at(self):
+        """When the access stopped (or stops): ended early, else its expiry."""
+        return self.ended_at if self.ended_at is not None else self.expires_at
 
     @property
     def is_reviewed(self) -> bool:

@@ -92,6 +92,17 @@ def can_view_clinical(user, patient) -> bool:
     return is_clinician(user) and is_patient_visible(user, patient)
 
 
+def sees_only_through_emergency_access(user, patient) -> bool:
+    """A clinician whose only way to this patient is an active break-the-glass access."""
+    if sees_all_patients(user) or not is_clinician(user):
+        return False
+    return (
+        not grants.is_on_care_team(user, patient.pk)
+        and not grants.has_explicit_grant(user, patient.pk)
+        and grants.has_active_emergency_access(user, patient.pk)
+    )
+
+
 def can_view_own_record(user, patient) -> bool:
     """The portal: a patient reads only their own record."""
     return is_own_record(user, patient)
@@ -121,14 +132,32 @@ def can_write_notes(user, patient) -> bool:
     return is_clinician(user) and is_patient_visible(user, patient)
 
 
+def can_delete_clinical(user, patient) -> bool:
+    """Deleting (and restoring) recorded data: never under emergency access alone.
+
+    Asked together with the predicate that lets the user record that kind of data.
+    """
+    return is_patient_visible(user, patient) and not sees_only_through_emergency_access(
+        user, patient
+    )
+
+
+def can_delete_vaccinations(user, patient) -> bool:
+    """Delete or restore a vaccination event: who records them, not under emergency access."""
+    return can_record_vitals(user, patient) and can_delete_clinical(user, patient)
+
+
 def can_view_demographics(user, patient) -> bool:
     """Name, date of birth, address, contacts, coverage: everyone who may see the patient."""
     return is_patient_visible(user, patient)
 
 
 def can_edit_demographics(user, patient) -> bool:
-    return (has_role(user, Role.FRONT_DESK) or is_administrator(user)) and is_patient_visible(
-        user, patient
+    """Front desk and administrators; never under emergency access alone."""
+    return (
+        (has_role(user, Role.FRONT_DESK) or is_administrator(user))
+        and is_patient_visible(user, patient)
+        and not sees_only_through_emergency_access(user, patient)
     )
 
 
@@ -167,8 +196,19 @@ def can_break_glass(user) -> bool:
     return is_clinician(user)
 
 
+def can_find_patients_for_emergency_access(user) -> bool:
+    """The directory identifies patients outside the care teams (exact matches only) to
+    clinicians who may break the glass; who sees every patient has no use for it."""
+    return can_break_glass(user) and not sees_all_patients(user)
+
+
 def can_review_break_glass(user) -> bool:
     return is_administrator(user)
+
+
+def can_end_break_glass(user, access) -> bool:
+    """The clinician who holds an emergency access, or an administrator, may end it early."""
+    return access.user_id == getattr(user, "pk", None) or is_administrator(user)
 
 
 def recording_actions(user, patient) -> dict:
@@ -183,6 +223,7 @@ def recording_actions(user, patient) -> dict:
         "vitals": can_record_vitals(user, patient),
         "notes": can_write_notes(user, patient),
         "demographics": can_edit_demographics(user, patient),
+        "delete": can_delete_clinical(user, patient),
     }
 
 

@@ -56,6 +56,26 @@ def break_glass_open(*, user, patient, reason) -> BreakGlassAccess:
 
 
 @transaction.atomic
+def break_glass_end(*, access, by) -> BreakGlassAccess:
+    """End an emergency access before its expiry (its holder, or an administrator)."""
+    if not permissions.can_end_break_glass(by, access):
+        raise PermissionDenied("Only the clinician who opened an emergency access can end it.")
+    if not access.is_active:
+        raise ValidationError("This emergency access has already ended.")
+    access.ended_at = timezone.now()
+    access.full_clean()
+    access.save(update_fields=["ended_at"])
+    security_log.warning(
+        "break-glass ended: user=%s patient=%s access=%s by=%s",
+        access.user_id,
+        access.patient_id,
+        access.pk,
+        by.pk,
+    )
+    return access
+
+
+@transaction.atomic
 def break_glass_review(*, access, by, note="") -> BreakGlassAccess:
     """An administrator marks an emergency access reviewed."""
     if not permissions.can_review_break_glass(by):
@@ -74,6 +94,7 @@ def access_log_purge(*, now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
     deleted, _ = AccessLog.objects.filter(at__lt=cutoff).delete()
     return deleted
+
 
 @transaction.atomic
 def roles_setup() -> dict[str, int]:

@@ -10,4 +10,14 @@ urlpatterns = [
         access_views.break_glass,
         name="break_glass",
     ),
+    path(
+        "break-glass/access/<int:access_pk>/end/",
+        access_views.end_break_glass,
+        name="break_glass_end",
+    ),
+    path(
+        "break-glass/review/",
+        access_views.break_glass_review_list,
+        name="break_glass_review",
+    ),
 ]

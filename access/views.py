@@ -8,12 +8,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from access import permissions
-from access.services import BREAK_GLASS_REASON_MIN_LENGTH, break_glass_open
+from access import permissions, selectors
+from access.audit import Section, access_log_record_list
+from access.models import BreakGlassAccess
+from access.services import BREAK_GLASS_REASON_MIN_LENGTH, break_glass_end, break_glass_open
 
 security_log = logging.getLogger("phms.security")
 
@@ -57,6 +60,45 @@ def break_glass(request, patient_pk):
     return render(
         request, "access/break_glass.html", {"form": form, "patient": patient}, status=200
     )
+
+
+@login_required
+@require_POST
+def end_break_glass(request, access_pk):
+    """Permission: can_end_break_glass (the clinician who holds the access, administrators)."""
+    access = BreakGlassAccess.objects.select_related("patient").filter(pk=access_pk).first()
+    if access is None or not permissions.can_end_break_glass(request.user, access):
+        raise Http404("No such emergency access")
+    try:
+        break_glass_end(access=access, by=request.user)
+    except ValidationError:
+        messages.info(request, "This emergency access had already ended.")
+    else:
+        messages.success(request, f"Emergency access to patient {access.patient.mrn} is ended.")
+    return redirect("home")
+
+
+REVIEW_PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def break_glass_review_list(request):
+    """Permission: can_review_break_glass (administrators). Each access with every section
+    its user opened on the patient while it ran, from the access log."""
+    if not permissions.can_review_break_glass(request.user):
+        raise PermissionDenied("Only administrators review emergency accesses.")
+    page = Paginator(selectors.break_glass_accesses_for_review(), REVIEW_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    reviews = selectors.sections_opened_during(page.object_list)
+    access_log_record_list(
+        request,
+        patient_ids=[review.access.patient_id for review in reviews],
+        section=Section.BREAK_GLASS,
+        detail="emergency access review",
+    )
+    return render(request, "access/break_glass_review.html", {"page": page, "reviews": reviews})
 
 
 def patient_not_found(request, patient_pk):

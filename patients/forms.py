@@ -25,6 +25,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from patients.services import DELETE_REASON_MAX_LENGTH
 from patients.vaccinations import CORRECTABLE_FIELDS
 from patients.vaccine_catalog import cvx_choices, cvx_vaccine
 from providers.models import HealthcareProvider
@@ -715,5 +716,12 @@ class VaccinationDeleteForm(forms.Form):
 # Soft delete --------------------------------------------------------------------------------------
 
 
-class ConfirmForm(forms.Form):
-    """Nothing to fill: the POST itself is the confirmation."""
+class DeleteReasonForm(forms.Form):
+    """Why a record is deleted: kept in its history (a varchar(100) column) and shown there."""
+
+    reason = forms.CharField(
+        label="Reason for the deletion",
+        max_length=DELETE_REASON_MAX_LENGTH,
+        help_text="Shown in the chart's change history, e.g. recorded in the wrong chart.",
+        error_messages={"required": "Give the reason for the deletion."},
+    )

@@ -9,6 +9,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -17,7 +18,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
+from django.db.models.functions import Lag
 from django.utils import timezone
 
 from core.documents import DocumentStoreUnavailable
@@ -47,7 +50,7 @@ PATIENT_SORTS = {
     "date_of_birth": ("date_of_birth", "id"),
     "state": ("state", "last_name", "first_name", "id"),
 }
-HISTORY_LIMIT = 20
+HISTORY_LIMIT = 50
 SEARCH_LIMIT = 30
 SEARCH_QUERY_LENGTH = 100
 
@@ -95,6 +98,34 @@ def patient_search(
     descending = sort.startswith("-")
     keys = PATIENT_SORTS.get(sort.lstrip("-"), PATIENT_SORTS["name"])
     return patients.order_by(*(f"-{key}" if descending else key for key in keys))
+
+
+def patients_outside_care_team_identified(
+    *, user, q: str = "", mrn: str = "", date_of_birth: dt.date | None = None
+) -> list[Patient]:
+    """Patients the user may not see whom the search identifies exactly: the whole MRN, or
+    the full name (first and last, any case) together with the date of birth.
+
+    What an emergency access starts from; a partial search never reaches these patients.
+    """
+    identified = Q()
+    if mrn.strip():
+        identified |= Q(mrn__iexact=mrn.strip())
+    words = q.split()
+    if date_of_birth is not None and len(words) >= 2:
+        full_names = Q()
+        for split in range(1, len(words)):
+            full_names |= Q(
+                first_name__iexact=" ".join(words[:split]),
+                last_name__iexact=" ".join(words[split:]),
+            )
+        identified |= full_names & Q(date_of_birth=date_of_birth)
+    if not identified:
+        return []
+    outside = Patient.objects.filter(identified).exclude(
+        pk__in=Patient.objects.visible_to(user).values("pk")
+    )
+    return list(outside.order_by("last_name", "first_name", "id")[:SEARCH_LIMIT])
 
 
 CHART_ENCOUNTERS_PER_PAGE = 20
@@ -348,42 +379,139 @@ class HistoryEntry:
     action: str
     who: str
     reason: str
+    changed: tuple[str, ...] = ()  # the fields a change touched, by their labels
 
 
-_HISTORY_ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+_HISTORY_ACTIONS = {"+": "Created", "~": "Changed", "-": "Removed"}
+# Soft-delete bookkeeping: a change of these is a deletion or a restore, not an edit.
+_DELETION_FIELDS = ("deleted_at", "deleted_by", "deletion_id")
+# Fields every history row carries that say nothing a reader would call a change.
+_UNCHANGING_FIELDS = ("id", "external_id", "assigned_at")
+
+
+def _local(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+# The record kinds of the chart's change history: model, how its rows find the patient,
+# the relations the description reads, and the description of one historical row.
+_HISTORY_KINDS = (
+    (Patient, "id", (), lambda row: "Patient record"),
+    (
+        EmergencyContact,
+        "patient_id",
+        (),
+        lambda row: f"Emergency contact {row.first_name} {row.last_name}",
+    ),
+    (Coverage, "patient_id", ("payer",), lambda row: f"Coverage: {row.payer.name}"),
+    (
+        Encounter,
+        "patient_id",
+        (),
+        lambda row: f"Encounter {row.admitted_at:%Y-%m-%d} ({row.get_encounter_class_display()})",
+    ),
+    (
+        CareAssignment,
+        "encounter__patient_id",
+        ("provider",),
+        lambda row: (
+            f"Care team: {row.provider.first_name} {row.provider.last_name} "
+            f"({row.get_role_display()})"
+        ),
+    ),
+    (
+        VitalSigns,
+        "encounter__patient_id",
+        (),
+        lambda row: f"Vital signs of {_local(row.recorded_at)}",
+    ),
+    (Symptom, "encounter__patient_id", (), lambda row: f"Symptom: {row.description}"),
+    (
+        Diagnosis,
+        "encounter__patient_id",
+        ("condition",),
+        lambda row: f"Diagnosis: {row.condition.name}",
+    ),
+    (
+        LabResult,
+        "encounter__patient_id",
+        ("lab_test",),
+        lambda row: f"Lab result: {row.lab_test.name}",
+    ),
+    (
+        Prescription,
+        "encounter__patient_id",
+        ("medication",),
+        lambda row: f"Prescription: {row.medication.name}",
+    ),
+    (Allergy, "patient_id", (), lambda row: f"Allergy: {row.description}"),
+)
+
+
+def _tracked_fields(model) -> list:
+    """The model's own columns its history keeps (what a change can touch)."""
+    kept = {field.attname for field in model.history.model._meta.concrete_fields}
+    return [
+        field
+        for field in model._meta.concrete_fields
+        if field.attname in kept and field.name not in _UNCHANGING_FIELDS
+    ]
+
+
+def _history_rows(model, patient_path, related, patient, limit):
+    """The latest history rows of one kind, each with the previous version's values of every
+    tracked field (a window over the rows, so one query whatever the number of versions)."""
+    fields = _tracked_fields(model)
+    order = [F("history_date").asc(), F("history_id").asc()]
+    previous = {
+        f"previous_{field.attname}": Window(
+            Lag(field.attname), partition_by=[F("id")], order_by=order
+        )
+        for field in fields
+    }
+    rows = (
+        model.history.filter(**{patient_path: patient.pk})
+        .select_related("history_user", *related)
+        .annotate(**previous)
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    return [(row, fields) for row in rows]
+
+
+def _history_entry(row, fields, describe) -> HistoryEntry:
+    changed = [
+        field
+        for field in fields
+        if row.history_type == "~"
+        and getattr(row, f"previous_{field.attname}") != getattr(row, field.attname)
+    ]
+    action = _HISTORY_ACTIONS.get(row.history_type, row.history_type)
+    deletion = [field for field in changed if field.name in _DELETION_FIELDS]
+    if deletion:
+        action = "Deleted" if row.deleted_at is not None else "Restored"
+    return HistoryEntry(
+        when=row.history_date,
+        what=describe(row),
+        action=action,
+        who=row.history_user.get_username() if row.history_user else "system",
+        reason=row.history_change_reason or "",
+        changed=tuple(
+            str(field.verbose_name) for field in changed if field.name not in _DELETION_FIELDS
+        ),
+    )
 
 
 def patient_change_history(patient: Patient, *, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
-    """The latest changes to the patient's record and its encounters (2 queries)."""
-    rows = list(
-        Patient.history.filter(id=patient.pk)
-        .select_related("history_user")
-        .order_by("-history_date")[:limit]
-    )
-    rows += list(
-        Encounter.history.filter(patient_id=patient.pk)
-        .select_related("history_user")
-        .order_by("-history_date")[:limit]
-    )
-    rows.sort(key=lambda row: row.history_date, reverse=True)
-    entries = []
-    for row in rows[:limit]:
-        what = (
-            "Patient record"
-            if row.instance_type is Patient
-            else f"Encounter {row.admitted_at:%Y-%m-%d} ({row.get_encounter_class_display()})"
-        )
-        who = row.history_user.get_username() if row.history_user else "system"
-        entries.append(
-            HistoryEntry(
-                when=row.history_date,
-                what=what,
-                action=_HISTORY_ACTIONS.get(row.history_type, row.history_type),
-                who=who,
-                reason=row.history_change_reason or "",
-            )
-        )
-    return entries
+    """The latest changes to every clinical record of the patient, newest first: who, when,
+    what changed and why (one query per record kind, whatever the number of records)."""
+    rows = []
+    for model, patient_path, related, describe in _HISTORY_KINDS:
+        rows += [
+            (row, fields, describe)
+            for row, fields in _history_rows(model, patient_path, related, patient, limit)
+        ]
+    rows.sort(key=lambda item: (item[0].history_date, item[0].history_id), reverse=True)
+    return [_history_entry(row, fields, describe) for row, fields, describe in rows[:limit]]
 
 
 HOME_LIST_LIMIT = 10

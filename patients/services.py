@@ -318,9 +318,21 @@ def prescription_record(
     return _save_validated(prescription, by)
 
 
+# The history's change-reason column is a varchar(100).
+DELETE_REASON_MAX_LENGTH = 100
+
+
 @transaction.atomic
-def record_soft_delete(*, record, by) -> None:
-    """Hide a record (and what goes with it); `record_restore` brings it back."""
+def record_soft_delete(*, record, by, reason) -> None:
+    """Hide a record (and what goes with it); its history keeps why. `record_restore` undoes."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for the deletion."})
+    if len(reason) > DELETE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": f"Keep the reason within {DELETE_REASON_MAX_LENGTH} characters."}
+        )
+    record._change_reason = reason
     record.delete(by=by)
 
 

@@ -277,7 +277,9 @@ def _apply(change: ChangeRequest, reviewer) -> None:
         contact = EmergencyContact.objects.filter(patient=patient, pk=values["contact_id"]).first()
         if contact is None:
             raise ValidationError("That emergency contact is no longer on the record.")
-        patient_services.record_soft_delete(record=contact, by=source)
+        patient_services.record_soft_delete(
+            record=contact, by=source, reason=reason[: patient_services.DELETE_REASON_MAX_LENGTH]
+        )
 
 
 def _decide(change, by, status, **fields) -> ChangeRequest:

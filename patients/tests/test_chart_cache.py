@@ -225,8 +225,11 @@ def test_the_chart_shows_a_new_and_an_amended_note_after_it_was_cached(
     )
     page = client.get(chart_url(patient_record)).content.decode()
 
-    assert "Second words." in page
-    assert "First words." not in page
+    notes_section = page.split('data-testid="section-notes"')[1].split("</section>")[0]
+    assert "Second words." in notes_section
+    assert "First words." not in notes_section
+    versions = page.split('data-testid="note-versions"')[1].split("</details>")[0]
+    assert "First words." in versions and "Reason: typo" in versions
 
 
 def test_the_chart_shows_recorded_imported_and_deleted_vaccinations_after_it_was_cached(
@@ -281,7 +284,9 @@ def test_a_deleted_encounter_leaves_the_cached_chart_at_once(
     client.force_login(attending_doctor)
     assert "Chest pain" in client.get(chart_url(patient_record)).content.decode()
 
-    services.record_soft_delete(record=Encounter.objects.get(patient=patient_record), by=None)
+    services.record_soft_delete(
+        record=Encounter.objects.get(patient=patient_record), by=None, reason="Wrong patient"
+    )
 
     assert "Chest pain" not in client.get(chart_url(patient_record)).content.decode()
 

@@ -29,6 +29,8 @@ from phms.tests import personas
 
 pytestmark = pytest.mark.django_db
 
+REASON = {"reason": "Recorded in the wrong chart"}
+
 
 def _encounter(patient):
     return personas.open_encounter(patient)
@@ -478,7 +480,14 @@ def test_it_soft_deletes_after_confirmation_and_undoes(client, attending_doctor,
     assert "You are about to delete this diagnosis" in confirm.content.decode()
     assert Diagnosis.objects.filter(pk=diagnosis.pk).exists()
 
-    deleted = client.post(reverse("patients:record_delete", kwargs=kwargs), follow=False)
+    missing = client.post(reverse("patients:record_delete", kwargs=kwargs))
+    assert missing.status_code == 200
+    assert "Give the reason for the deletion." in missing.content.decode()
+    assert Diagnosis.objects.filter(pk=diagnosis.pk).exists()
+
+    deleted = client.post(
+        reverse("patients:record_delete", kwargs=kwargs), {"reason": "Wrong patient"}
+    )
     assert deleted.status_code == 302
     assert not Diagnosis.objects.filter(pk=diagnosis.pk).exists()
     hidden = Diagnosis.all_objects.get(pk=diagnosis.pk)
@@ -510,7 +519,7 @@ def test_it_returns_to_the_timeline_page_that_shows_the_changed_encounter(
     kwargs = {"pk": patient_record.pk, "kind": "vitals", "record_pk": oldest_vitals.pk}
     client.force_login(attending_doctor)
 
-    deleted = client.post(reverse("patients:record_delete", kwargs=kwargs))
+    deleted = client.post(reverse("patients:record_delete", kwargs=kwargs), REASON)
     restored = client.post(reverse("patients:record_restore", kwargs=kwargs))
 
     for response in (deleted, restored):
@@ -520,7 +529,8 @@ def test_it_returns_to_the_timeline_page_that_shows_the_changed_encounter(
         assert f'id="encounter-{older[-1].pk}-heading"' in page
     newest_vitals = newest.vital_signs.first()
     deleted_newest = client.post(
-        reverse("patients:record_delete", kwargs={**kwargs, "record_pk": newest_vitals.pk})
+        reverse("patients:record_delete", kwargs={**kwargs, "record_pk": newest_vitals.pk}),
+        REASON,
     )
     assert deleted_newest.url.endswith(f"/#encounter-{newest.pk}-heading")
 
@@ -532,11 +542,12 @@ def test_it_refuses_to_delete_or_restore_records_it_may_not_touch(
     foreign = _encounter(other_patient_record).diagnoses.get()
     client.force_login(ward_nurse)
     kwargs = {"pk": patient_record.pk, "kind": "diagnosis", "record_pk": diagnosis.pk}
-    assert client.post(reverse("patients:record_delete", kwargs=kwargs)).status_code == 403
+    assert client.post(reverse("patients:record_delete", kwargs=kwargs), REASON).status_code == 403
     client.force_login(attending_doctor)
     assert client.post(reverse("patients:record_restore", kwargs=kwargs)).status_code == 404
     foreign_kwargs = {**kwargs, "record_pk": foreign.pk}
-    assert client.post(reverse("patients:record_delete", kwargs=foreign_kwargs)).status_code == 404
+    foreign_url = reverse("patients:record_delete", kwargs=foreign_kwargs)
+    assert client.post(foreign_url, REASON).status_code == 404
     unknown = {**kwargs, "kind": "patient"}
     assert client.get(reverse("patients:record_delete", kwargs=unknown)).status_code == 404
     assert Diagnosis.objects.filter(pk__in=[diagnosis.pk, foreign.pk]).count() == 2
@@ -586,6 +597,7 @@ def test_it_offers_the_chart_only_the_recording_pages_the_user_may_use(
             "kind": "vitals",
             "record": encounter.vital_signs.get(),
             "allowed": True,
+            "actions": recording_actions(attending_doctor, patient_record),
         },
     )
     assert "/records/vitals/" in delete

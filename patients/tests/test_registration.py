@@ -165,7 +165,7 @@ def test_it_undoes_a_deleted_emergency_contact(client, front_desk, patient_recor
     contact = patient_record.emergency_contacts.get()
     kwargs = {"pk": patient_record.pk, "kind": "emergency-contact", "record_pk": contact.pk}
     client.force_login(front_desk)
-    client.post(reverse("patients:record_delete", kwargs=kwargs))
+    client.post(reverse("patients:record_delete", kwargs=kwargs), {"reason": "Moved away"})
     assert not EmergencyContact.objects.filter(pk=contact.pk).exists()
     client.post(reverse("patients:record_restore", kwargs=kwargs))
     assert EmergencyContact.objects.filter(pk=contact.pk).exists()

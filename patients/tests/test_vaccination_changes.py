@@ -58,7 +58,13 @@ def _rows(patient, events, *, vitals):
     context = {
         "patient": patient,
         "vaccinations": events,
-        "actions": {"vitals": vitals, "clinical": False, "notes": vitals, "demographics": False},
+        "actions": {
+            "vitals": vitals,
+            "clinical": False,
+            "notes": vitals,
+            "demographics": False,
+            "delete": vitals,
+        },
     }
     return render_to_string("patients/partials/chart_documents.html", context)
 

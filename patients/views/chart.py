@@ -97,6 +97,7 @@ def _render_sections(template_name, patient, show, actions, encounters_page) -> 
         context.update(_documents_for(patient))
         context["vitals_svg"] = vitals_trend_svg(context["chart"].vitals_oldest_first)
         context["history"] = patient_change_history(patient)
+        context["amended_notes"] = [note for note in context["notes"] if note["amendments"]]
     shown_as_asked = encounters_page in (None, chart.encounters_page.number)
     cacheable = shown_as_asked and not context.get("documents_down", False)
     return render_to_string(template_name, context), cacheable

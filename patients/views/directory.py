@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from access import permissions
 from patients.directory_forms import PatientSearchForm
-from patients.selectors import patient_search
+from patients.selectors import patient_search, patients_outside_care_team_identified
 
 PAGE_SIZE = 25
 
@@ -17,27 +17,45 @@ PAGE_SIZE = 25
 @login_required
 @require_GET
 def patient_list(request):
-    """Permission: clinicians (their patients), front desk and administrators (all)."""
+    """Permission: clinicians (their patients), front desk and administrators (all).
+
+    A clinician who identifies a patient outside their care teams exactly (whole MRN, or
+    full name with date of birth) is offered emergency access to them, nothing more.
+    """
     if not permissions.can_use_patient_directory(request.user):
         raise PermissionDenied
     form = PatientSearchForm(request.GET)
     form.fields["q"].widget.attrs["hx-get"] = reverse("patients:list")
     form.is_valid()  # invalid fields are reported next to the field and ignored in the search
-    patients = patient_search(user=request.user, **form.search_arguments())
+    arguments = form.search_arguments()
+    patients = patient_search(user=request.user, **arguments)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    sort = form.search_arguments()["sort"]
+    sort = arguments["sort"]
     context = {
         "form": form,
         "page": page,
         "query_without_page": query.urlencode(),
         "sort_links": _sort_links(query, sort),
         "sort": sort,
+        "offers_emergency_access": permissions.can_find_patients_for_emergency_access(request.user),
+        "outside_care_team": _outside_care_team(request.user, arguments),
     }
     if request.htmx:
         return render(request, "patients/partials/results.html", context)
     return render(request, "patients/list.html", context)
+
+
+def _outside_care_team(user, arguments) -> list:
+    if not permissions.can_find_patients_for_emergency_access(user):
+        return []
+    return patients_outside_care_team_identified(
+        user=user,
+        q=arguments["q"],
+        mrn=arguments["mrn"],
+        date_of_birth=arguments["date_of_birth"],
+    )
 
 
 def _sort_links(query, current: str) -> dict[str, dict]:

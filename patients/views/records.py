@@ -13,7 +13,7 @@ from access import permissions
 from patients import selectors, services
 from patients.access import checked_patient
 from patients.forms import (
-    ConfirmForm,
+    DeleteReasonForm,
     DiagnosisForm,
     LabResultForm,
     PrescriptionForm,
@@ -228,7 +228,15 @@ def _deletable(request, pk, kind):
         raise Http404("No such kind of record")
     model, patient_path, predicate, anchor, noun = DELETABLE[kind]
     refusal = f"You may not delete this patient's {noun}."
-    patient = checked_patient(request, pk, predicate, section="chart", refusal=refusal)
+    patient = checked_patient(
+        request,
+        pk,
+        lambda user, patient: (
+            predicate(user, patient) and permissions.can_delete_clinical(user, patient)
+        ),
+        section="chart",
+        refusal=refusal,
+    )
     return patient, model, patient_path, anchor, noun
 
 
@@ -239,10 +247,11 @@ def _chart_at(patient, record, anchor):
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_delete(request, pk, kind, record_pk):
-    """Permission: the predicate that lets the user record this kind (see DELETABLE)."""
+    """Permission: the predicate that lets the user record this kind (see DELETABLE) and
+    can_delete_clinical (not under emergency access alone); a reason is required."""
     patient, model, patient_path, anchor, noun = _deletable(request, pk, kind)
     record = get_object_or_404(model.objects.filter(**{patient_path: patient}), pk=record_pk)
-    form = ConfirmForm(posted(request))
+    form = DeleteReasonForm(posted(request))
     if submit(request, form, services.record_soft_delete, record=record, by=request.user):
         restore_url = reverse(
             "patients:record_restore",
@@ -266,7 +275,7 @@ def record_delete(request, pk, kind, record_pk):
 @login_required
 @require_POST
 def record_restore(request, pk, kind, record_pk):
-    """Permission: as record_delete; brings back exactly what the deletion hid."""
+    """Permission: as record_delete (no emergency access); brings back what the deletion hid."""
     patient, model, patient_path, anchor, noun = _deletable(request, pk, kind)
     record = get_object_or_404(
         model.all_objects.filter(**{patient_path: patient}, deleted_at__isnull=False),

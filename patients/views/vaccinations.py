@@ -31,12 +31,13 @@ VACCINATION_CHANGE_STORE_DOWN = (
 VACCINATION_UNREADABLE = "The vaccination cannot be shown: the document store is unavailable."
 
 
-def _vaccinations_patient(request, pk, doing, *, of="of"):
-    """Permission of every page here: can_record_vitals (doctors and nurses with access)."""
+def _vaccinations_patient(request, pk, doing, *, of="of", predicate=permissions.can_record_vitals):
+    """Permission of every page here: can_record_vitals (doctors and nurses with access);
+    deleting and restoring: can_delete_vaccinations (not under emergency access alone)."""
     return checked_patient(
         request,
         pk,
-        permissions.can_record_vitals,
+        predicate,
         section="vaccinations",
         refusal=f"You may not {doing} vaccinations {of} this patient.",
     )
@@ -105,9 +106,9 @@ def vaccination_add(request, pk):
     return render_form(request, form, title=title, patient=patient, status=saved.status)
 
 
-def _event_change(request, pk, event_id, *, doing, form_class, service):
+def _event_change(request, pk, event_id, *, doing, form_class, service, predicate):
     """Checked fetch, form and service call of a change to one event."""
-    patient = _vaccinations_patient(request, pk, doing)
+    patient = _vaccinations_patient(request, pk, doing, predicate=predicate)
     event = document_or_none(
         vaccinations.vaccination_of_patient, patient, event_id, missing="No such vaccination"
     )
@@ -136,6 +137,7 @@ def vaccination_correct(request, pk, event_id):
         doing="correct",
         form_class=VaccinationCorrectForm,
         service=vaccinations.vaccination_correct,
+        predicate=permissions.can_record_vitals,
     )
     if saved:
         messages.success(request, "The vaccination is corrected; the earlier values are kept.")
@@ -146,7 +148,8 @@ def vaccination_correct(request, pk, event_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def vaccination_delete(request, pk, event_id):
-    """Permission: can_record_vitals; the event is marked, not removed (Undo restores it)."""
+    """Permission: can_delete_vaccinations (can_record_vitals, not under emergency access
+    alone); the event is marked, not removed (Undo restores it)."""
     patient, event, form, saved = _event_change(
         request,
         pk,
@@ -154,6 +157,7 @@ def vaccination_delete(request, pk, event_id):
         doing="delete",
         form_class=VaccinationDeleteForm,
         service=vaccinations.vaccination_delete,
+        predicate=permissions.can_delete_vaccinations,
     )
     if saved:
         restore_url = reverse(
@@ -169,7 +173,9 @@ def vaccination_delete(request, pk, event_id):
 @require_POST
 def vaccination_restore(request, pk, event_id):
     """Permission: as vaccination_delete; brings back a deleted event of this patient."""
-    patient = _vaccinations_patient(request, pk, "restore")
+    patient = _vaccinations_patient(
+        request, pk, "restore", predicate=permissions.can_delete_vaccinations
+    )
     try:
         vaccinations.vaccination_restore(patient=patient, event_id=event_id, by=request.user)
     except ValidationError as error:

@@ -244,6 +244,16 @@ URL_ACCESS: dict[str, Row] = {
         tamper=False,
         notes="reaches any patient by design; on the care team already: straight to the chart",
     ),
+    "access:break_glass_end": Row(
+        kwargs=lambda t: {"access_pk": t.patient.pk},
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only: a GET is refused before any lookup (names an access, not a patient)",
+    ),
+    "access:break_glass_review": Row(
+        expect=statuses(403, administrator=200),
+        notes="administrators: each emergency access with the sections opened during it",
+    ),
     # patients: reading -----------------------------------------------------------------------
     "patients:list": Row(
         expect=statuses(403, **dict.fromkeys(DIRECTORY_USERS, 200)),

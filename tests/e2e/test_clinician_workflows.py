@@ -82,6 +82,7 @@ def test_it_lets_a_nurse_record_vitals_after_fixing_an_implausible_value(page, c
     recorded = VitalSigns.objects.get(encounter__patient=patient, heart_rate=72)
     page.goto(f"/patients/{patient.pk}/records/vitals/{recorded.pk}/delete/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Delete this set of vital signs")
+    page.get_by_label("Reason for the deletion").fill("Recorded in the wrong chart")
     page.shot("delete-confirm")
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_text("The set of vital signs is deleted.")).to_be_visible()
@@ -196,6 +197,7 @@ def test_it_lets_a_doctor_page_through_a_long_timeline_and_undo_a_deletion(page,
 
     section = page.get_by_test_id("section-encounters")
     section.get_by_role("link", name=re.compile("^Delete")).first.click()
+    page.get_by_label("Reason for the deletion").fill("Entered in error")
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_text(re.compile("is deleted."))).to_be_visible()
     page.shot("deleted-with-undo")

@@ -99,7 +99,16 @@ class CoverageInline(SoftDeleteInline):
 
 class AllergyInline(SoftDeleteInline):
     model = Allergy
-    fields = ["description", "category", "severity", "reaction", "onset_date", "resolved_date"]
+    fields = [
+        "description",
+        "category",
+        "severity",
+        "reaction",
+        "clinical_status",
+        "verification_status",
+        "onset_date",
+        "resolved_date",
+    ]
 
 
 security_log = logging.getLogger("phms.security")
@@ -246,9 +255,17 @@ class CoverageAdmin(SoftDeleteAdmin):
 
 @admin.register(Allergy)
 class AllergyAdmin(SoftDeleteAdmin):
-    list_display = ["description", "patient", "category", "severity", "onset_date"]
+    list_display = [
+        "description",
+        "patient",
+        "category",
+        "severity",
+        "clinical_status",
+        "verification_status",
+        "onset_date",
+    ]
     list_select_related = ["patient"]
-    list_filter = ["category", "severity"]
+    list_filter = ["category", "severity", "clinical_status", "verification_status"]
     search_fields = ["description", "code", "patient__mrn", "patient__last_name"]
     autocomplete_fields = ["patient", "encounter"]
 
@@ -286,7 +303,7 @@ class SymptomInline(SoftDeleteInline):
 
 class DiagnosisInline(SoftDeleteInline):
     model = Diagnosis
-    fields = ["condition", "status", "onset_date", "resolved_date", "diagnosed_by"]
+    fields = ["condition", "status", "status_reason", "onset_date", "resolved_date", "diagnosed_by"]
     autocomplete_fields = ["condition", "diagnosed_by"]
 
 
@@ -307,7 +324,21 @@ class LabResultInline(SoftDeleteInline):
 
 class PrescriptionInline(SoftDeleteInline):
     model = Prescription
-    fields = ["medication", "dose", "frequency", "start_date", "end_date", "prescriber"]
+    fields = [
+        "medication",
+        "dose_amount",
+        "dose_unit",
+        "route",
+        "dose_frequency",
+        "dose_text",
+        "frequency_text",
+        "start_date",
+        "end_date",
+        "prescriber",
+        "allergy_override_reason",
+        "stopped_at",
+        "stop_reason",
+    ]
     autocomplete_fields = ["medication", "prescriber"]
 
 
@@ -385,7 +416,14 @@ class SymptomAdmin(EncounterChildAdmin):
 
 @admin.register(Diagnosis)
 class DiagnosisAdmin(EncounterChildAdmin):
-    list_display = ["condition", "patient", "status", "onset_date", "resolved_date"]
+    list_display = [
+        "condition",
+        "patient",
+        "status",
+        "onset_date",
+        "resolved_date",
+        "status_reason",
+    ]
     list_select_related = ["encounter__patient", "condition"]
     list_filter = ["status", "condition__code_system"]
     search_fields = [
@@ -408,7 +446,8 @@ class LabResultAdmin(EncounterChildAdmin):
 
 @admin.register(Prescription)
 class PrescriptionAdmin(EncounterChildAdmin):
-    list_display = ["medication", "patient", "dose", "frequency", "start_date", "end_date"]
+    list_display = ["medication", "patient", "dosage", "start_date", "end_date", "stopped_at"]
     list_select_related = ["encounter__patient", "medication"]
+    readonly_fields = ["renewed_from", "stopped_by"]
     search_fields = [*EncounterChildAdmin.search_fields, "medication__name", "medication__code"]
     autocomplete_fields = ["encounter", "medication", "prescriber"]

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from patients import document_schemas as schemas
 from patients import selectors, services
+from patients.allergens import allergen_by_key, allergen_catalog
 from patients.document_schemas import NoteKind, VaccinationStatus
 from patients.models import (
+    Allergy,
     Condition,
     Coverage,
     Diagnosis,
@@ -25,6 +27,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from patients.selectors import allergy_status
 from patients.services import DELETE_REASON_MAX_LENGTH
 from patients.vaccinations import CORRECTABLE_FIELDS
 from patients.vaccine_catalog import cvx_choices, cvx_vaccine
@@ -487,25 +490,47 @@ class PrescriptionForm(EncounterRecordForm):
         fields = [
             "encounter",
             "medication",
-            "dose",
-            "frequency",
+            "dose_amount",
+            "dose_unit",
+            "route",
+            "dose_frequency",
             "start_date",
             "end_date",
             "dispenses",
             "reason",
             "instructions",
+            "allergy_override_reason",
         ]
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),
             "instructions": forms.Textarea(attrs={"rows": 3}),
         }
+        labels = {"allergy_override_reason": "Allergy override reason"}
+        help_texts = {
+            "allergy_override_reason": (
+                "Required when the medication matches a recorded allergy: why it is "
+                "prescribed anyway. Kept with the prescription."
+            )
+        }
+
+    STRUCTURED = ("dose_amount", "dose_unit", "route", "dose_frequency")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.STRUCTURED:
+            self.fields[name].required = True
+        allergies = allergy_status(self.patient).allergies
+        if allergies:
+            names = ", ".join(allergy.description for allergy in allergies)
+            self.fields["medication"].help_text = f"Recorded allergies: {names}."
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start_date"), cleaned.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "The end date cannot be before the start date.")
+        cleaned["allergy_override_reason"] = cleaned.get("allergy_override_reason", "").strip()
         return cleaned
 
 
@@ -716,6 +741,10 @@ class VaccinationDeleteForm(forms.Form):
 # Soft delete --------------------------------------------------------------------------------------
 
 
+class ConfirmForm(forms.Form):
+    """Nothing to fill: the POST itself is the confirmation."""
+
+
 class DeleteReasonForm(forms.Form):
     """Why a record is deleted: kept in its history (a varchar(100) column) and shown there."""
 
@@ -725,3 +754,134 @@ class DeleteReasonForm(forms.Form):
         help_text="Shown in the chart's change history, e.g. recorded in the wrong chart.",
         error_messages={"required": "Give the reason for the deletion."},
     )
+
+
+# Problem list, medication list, allergies ---------------------------------------------------------
+
+
+def _required_reason(label: str, help_text: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+        error_messages={"required": "Give a reason."},
+    )
+
+
+class ProblemResolveForm(forms.Form):
+    resolved_date = forms.DateField(
+        label="Resolved on", initial=timezone.localdate, widget=DateInput()
+    )
+
+    def __init__(self, *args, diagnosis, **kwargs):
+        self.diagnosis = diagnosis
+        super().__init__(*args, **kwargs)
+
+    def clean_resolved_date(self):
+        value = _not_in_future_date(self.cleaned_data["resolved_date"], "The resolution")
+        if value < self.diagnosis.onset_date:
+            raise ValidationError("The resolution cannot be before the onset.")
+        return value
+
+
+class EnteredInErrorForm(forms.Form):
+    reason = _required_reason(
+        "Why it was entered in error", "Kept with the problem, e.g. recorded for the wrong patient."
+    )
+
+
+class PrescriptionStopForm(forms.Form):
+    reason = _required_reason(
+        "Reason for stopping", "Kept with the prescription, e.g. side effects, course completed."
+    )
+
+
+OTHER_SUBSTANCE = ""
+
+
+class AllergyForm(forms.Form):
+    """A substance from the catalog (coded) or typed in (uncoded), and what is known of it.
+
+    It cleans to `allergy_record`'s arguments."""
+
+    substance = forms.ChoiceField(
+        label="Substance",
+        required=False,
+        help_text="Common allergens, coded. Not in the list? Leave this and type it below.",
+    )
+    other_substance = forms.CharField(
+        label="Other substance (not in the list)", max_length=255, required=False
+    )
+    reaction = forms.CharField(max_length=255, required=False, help_text="E.g. hives, wheeze.")
+    severity = forms.ChoiceField(choices=Allergy.Severity.choices, required=False)
+    clinical_status = forms.ChoiceField(
+        choices=Allergy.ClinicalStatus.choices, initial=Allergy.ClinicalStatus.ACTIVE
+    )
+    verification_status = forms.ChoiceField(
+        label="Verification",
+        choices=[
+            choice
+            for choice in Allergy.VerificationStatus.choices
+            if choice[0] != Allergy.VerificationStatus.ENTERED_IN_ERROR
+        ],
+        initial=Allergy.VerificationStatus.CONFIRMED,
+    )
+    onset_date = forms.DateField(label="Onset", required=False, widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["substance"].choices = [(OTHER_SUBSTANCE, "— Not in the list —")] + [
+            (allergen.key, f"{allergen.name} ({allergen.category})")
+            for allergen in allergen_catalog()
+        ]
+
+    def clean_onset_date(self):
+        return _not_in_future_date(self.cleaned_data.get("onset_date"), "The onset")
+
+    def clean(self):
+        cleaned = super().clean()
+        allergen = allergen_by_key(cleaned.get("substance") or "")
+        other = cleaned.get("other_substance", "").strip()
+        if allergen and other:
+            self.add_error("other_substance", "Choose from the list or type one, not both.")
+        elif not allergen and not other and "substance" not in self.errors:
+            self.add_error("substance", "Choose a substance, or type it below.")
+        if self.errors:
+            return cleaned
+        return {
+            "description": allergen.name if allergen else other,
+            "code_system": allergen.code_system if allergen else "",
+            "code": allergen.code if allergen else "",
+            "category": allergen.category if allergen else "",
+            "reaction": cleaned["reaction"].strip(),
+            "severity": cleaned["severity"],
+            "clinical_status": cleaned["clinical_status"],
+            "verification_status": cleaned["verification_status"],
+            "onset_date": cleaned.get("onset_date"),
+        }
+
+
+class AllergyChangeForm(forms.Form):
+    """The allergy's reaction, severity and status, prefilled; it cleans to
+    `allergy_update`'s arguments."""
+
+    reaction = forms.CharField(max_length=255, required=False)
+    severity = forms.ChoiceField(choices=Allergy.Severity.choices, required=False)
+    clinical_status = forms.ChoiceField(choices=Allergy.ClinicalStatus.choices)
+    verification_status = forms.ChoiceField(
+        label="Verification", choices=Allergy.VerificationStatus.choices
+    )
+    resolved_date = forms.DateField(
+        label="Resolved on",
+        required=False,
+        widget=DateInput(),
+        help_text="For a resolved allergy; leave empty for today.",
+    )
+
+    def __init__(self, *args, allergy, **kwargs):
+        initial = {name: getattr(allergy, name) for name in self.base_fields}
+        super().__init__(*args, initial=initial, **kwargs)
+
+    def clean_resolved_date(self):
+        return _not_in_future_date(self.cleaned_data.get("resolved_date"), "The resolution")

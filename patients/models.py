@@ -290,14 +290,58 @@ class Coverage(SoftDeleteModel):
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
 
 
+class AllergyQuerySet(SoftDeleteQuerySet):
+    def active(self):
+        """Allergies (and "no known allergies" assertions) that hold now: clinically
+        active, not resolved, neither refuted nor entered in error."""
+        return self.filter(
+            clinical_status=Allergy.ClinicalStatus.ACTIVE, resolved_date__isnull=True
+        ).exclude(
+            verification_status__in=[
+                Allergy.VerificationStatus.REFUTED,
+                Allergy.VerificationStatus.ENTERED_IN_ERROR,
+            ]
+        )
+
+    def none_known_assertions(self):
+        return self.filter(code_system=NO_KNOWN_ALLERGIES_SYSTEM, code=NO_KNOWN_ALLERGIES_CODE)
+
+    def substances(self):
+        """Real allergies: everything but the "no known allergies" assertions."""
+        return self.exclude(code_system=NO_KNOWN_ALLERGIES_SYSTEM, code=NO_KNOWN_ALLERGIES_CODE)
+
+
+class AllergyManager(SoftDeleteManager.from_queryset(AllergyQuerySet)):
+    pass
+
+
+# The explicit "no known allergies" assertion is an Allergy row with this SNOMED CT code
+# (716186003 |No known allergy (situation)|).
+NO_KNOWN_ALLERGIES_SYSTEM = "SNOMED-CT"
+NO_KNOWN_ALLERGIES_CODE = "716186003"
+NO_KNOWN_ALLERGIES_DESCRIPTION = "No known allergies"
+
+
 class Allergy(SoftDeleteModel):
-    """An allergy or intolerance recorded for the patient (kept relational: it drives care)."""
+    """An allergy or intolerance recorded for the patient (kept relational: it drives care),
+    or the explicit assertion that the patient has none known (see NO_KNOWN_ALLERGIES_CODE)."""
 
     class Severity(models.TextChoices):
         MILD = "mild", "Mild"
         MODERATE = "moderate", "Moderate"
         SEVERE = "severe", "Severe"
         UNKNOWN = "", "Unknown"
+
+    class ClinicalStatus(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        RESOLVED = "resolved", "Resolved"
+
+    class VerificationStatus(models.TextChoices):
+        UNCONFIRMED = "unconfirmed", "Unconfirmed"
+        CONFIRMED = "confirmed", "Confirmed"
+        REFUTED = "refuted", "Refuted"
+        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
 
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
@@ -306,13 +350,24 @@ class Allergy(SoftDeleteModel):
     )
     code_system = models.CharField(max_length=20, blank=True)
     code = models.CharField(max_length=32, blank=True)
-    description = models.CharField(max_length=255)
+    description = models.CharField("substance", max_length=255)
     allergy_type = models.CharField(max_length=20, blank=True)
     category = models.CharField(max_length=40, blank=True)
     reaction = models.CharField(max_length=255, blank=True)
     severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    clinical_status = models.CharField(
+        max_length=10, choices=ClinicalStatus.choices, default=ClinicalStatus.ACTIVE
+    )
+    verification_status = models.CharField(
+        "verification",
+        max_length=20,
+        choices=VerificationStatus.choices,
+        default=VerificationStatus.UNCONFIRMED,
+    )
     onset_date = models.DateField(null=True, blank=True)
     resolved_date = models.DateField(null=True, blank=True)
+
+    objects = AllergyManager()
 
     history = HistoricalRecords()
 
@@ -330,6 +385,20 @@ class Allergy(SoftDeleteModel):
 
     def __str__(self):
         return self.description
+
+    @property
+    def is_none_known_assertion(self) -> bool:
+        return (self.code_system, self.code) == (NO_KNOWN_ALLERGIES_SYSTEM, NO_KNOWN_ALLERGIES_CODE)
+
+    @property
+    def is_active(self) -> bool:
+        """The same rule as `Allergy.objects.active()`, for one loaded row."""
+        return (
+            self.clinical_status == self.ClinicalStatus.ACTIVE
+            and self.resolved_date is None
+            and self.verification_status
+            not in (self.VerificationStatus.REFUTED, self.VerificationStatus.ENTERED_IN_ERROR)
+        )
 
 
 # Encounters and what happens in one ----------------------------------------------------
@@ -616,9 +685,12 @@ class Symptom(LateEntryFields, SoftDeleteModel):
 
 
 class Diagnosis(LateEntryFields, SoftDeleteModel):
+    """One condition of the patient, diagnosed in an encounter: a row of the problem list."""
+
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         RESOLVED = "resolved", "Resolved"
+        ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
 
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="diagnoses")
@@ -628,7 +700,9 @@ class Diagnosis(LateEntryFields, SoftDeleteModel):
     )
     onset_date = models.DateField(db_index=True)
     resolved_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    # Why the status was set where it needs one ("entered in error" always does).
+    status_reason = models.CharField(max_length=255, blank=True)
 
     history = HistoricalRecords()
 
@@ -640,7 +714,11 @@ class Diagnosis(LateEntryFields, SoftDeleteModel):
                 condition=Q(resolved_date__isnull=True)
                 | Q(resolved_date__gte=models.F("onset_date")),
                 name="diagnosis_resolved_after_onset",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="entered_in_error") | ~Q(status_reason=""),
+                name="diagnosis_entered_in_error_has_reason",
+            ),
         ]
 
     def __str__(self):
@@ -718,7 +796,62 @@ class LabResult(LateEntryFields, SoftDeleteModel):
         return self.Flag.NORMAL
 
 
+class PrescriptionQuerySet(SoftDeleteQuerySet):
+    def current(self, on: date):
+        """Prescriptions not stopped whose end date (if any) is not before `on`."""
+        return self.filter(stopped_at__isnull=True).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on)
+        )
+
+
+class PrescriptionManager(SoftDeleteManager.from_queryset(PrescriptionQuerySet)):
+    pass
+
+
 class Prescription(LateEntryFields, SoftDeleteModel):
+    """A medication order. Prescribing fills the structured dose, unit, route and frequency;
+    rows imported from elsewhere (Synthea) may carry only the free-text `dose_text` /
+    `frequency_text`, which `dosage` shows when the structured fields are empty."""
+
+    class DoseUnit(models.TextChoices):
+        MG = "mg", "mg"
+        G = "g", "g"
+        MCG = "mcg", "mcg"
+        ML = "mL", "mL"
+        UNIT = "unit", "unit"
+        TABLET = "tablet", "tablet"
+        CAPSULE = "capsule", "capsule"
+        PUFF = "puff", "puff"
+        DROP = "drop", "drop"
+
+    class Route(models.TextChoices):
+        ORAL = "oral", "Oral"
+        INTRAVENOUS = "iv", "Intravenous (IV)"
+        INTRAMUSCULAR = "im", "Intramuscular (IM)"
+        SUBCUTANEOUS = "subcutaneous", "Subcutaneous"
+        TOPICAL = "topical", "Topical"
+        INHALED = "inhaled", "Inhaled"
+        RECTAL = "rectal", "Rectal"
+        SUBLINGUAL = "sublingual", "Sublingual"
+        NASAL = "nasal", "Nasal"
+        OPHTHALMIC = "ophthalmic", "Eye (ophthalmic)"
+        OTIC = "otic", "Ear (otic)"
+        TRANSDERMAL = "transdermal", "Transdermal"
+        VAGINAL = "vaginal", "Vaginal"
+
+    class Frequency(models.TextChoices):
+        ONCE_DAILY = "once_daily", "once daily"
+        TWICE_DAILY = "twice_daily", "twice daily"
+        THREE_TIMES_DAILY = "three_times_daily", "three times daily"
+        FOUR_TIMES_DAILY = "four_times_daily", "four times daily"
+        EVERY_4_HOURS = "every_4h", "every 4 hours"
+        EVERY_6_HOURS = "every_6h", "every 6 hours"
+        EVERY_8_HOURS = "every_8h", "every 8 hours"
+        EVERY_12_HOURS = "every_12h", "every 12 hours"
+        AT_NIGHT = "at_night", "at night"
+        AS_NEEDED = "as_needed", "as needed"
+        ONCE = "once", "once"
+
     external_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="prescriptions")
     medication = models.ForeignKey(
@@ -727,13 +860,44 @@ class Prescription(LateEntryFields, SoftDeleteModel):
     prescriber = models.ForeignKey(
         HealthcareProvider, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    dose = models.CharField(max_length=100, blank=True)
-    frequency = models.CharField(max_length=100, blank=True)
+    dose_amount = models.DecimalField(
+        "dose",
+        max_digits=10,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    dose_unit = models.CharField("unit", max_length=10, choices=DoseUnit.choices, blank=True)
+    route = models.CharField(max_length=20, choices=Route.choices, blank=True)
+    dose_frequency = models.CharField(
+        "frequency", max_length=20, choices=Frequency.choices, blank=True
+    )
+    # Free text of imported rows (the columns' names before structured prescribing).
+    dose_text = models.CharField("dose (free text)", max_length=100, blank=True, db_column="dose")
+    frequency_text = models.CharField(
+        "frequency (free text)", max_length=100, blank=True, db_column="frequency"
+    )
     start_date = models.DateField(db_index=True)
     end_date = models.DateField(null=True, blank=True)
     dispenses = models.PositiveIntegerField(default=1)
     reason = models.CharField(max_length=255, blank=True)
     instructions = models.TextField(blank=True)
+    allergy_override_reason = models.CharField(max_length=255, blank=True)
+    renewed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewals"
+    )
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    stop_reason = models.CharField(max_length=255, blank=True)
+
+    objects = PrescriptionManager()
 
     history = HistoricalRecords()
 
@@ -743,11 +907,49 @@ class Prescription(LateEntryFields, SoftDeleteModel):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="prescription_end_after_start",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(dose_amount__isnull=True) | ~Q(dose_unit=""),
+                name="prescription_dose_has_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(stopped_at__isnull=True) | ~Q(stop_reason=""),
+                name="prescription_stop_has_reason",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.medication} {self.dose}".strip()
+        return f"{self.medication} {self.dosage}".strip()
+
+    @property
+    def dose(self) -> str:
+        """The dose as written: "500 mg" from the structured fields, else the free text."""
+        if self.dose_amount is None:
+            return self.dose_text
+        return f"{self.dose_amount.normalize():f} {self.dose_unit}".strip()
+
+    @dose.setter
+    def dose(self, text: str) -> None:
+        """A dose given as text (importers, the demo seed) is kept as free text."""
+        self.dose_text = text
+
+    @property
+    def frequency(self) -> str:
+        return self.get_dose_frequency_display() if self.dose_frequency else self.frequency_text
+
+    @frequency.setter
+    def frequency(self, text: str) -> None:
+        self.frequency_text = text
+
+    @property
+    def dosage(self) -> str:
+        """Dose, route and frequency in one line, e.g. "500 mg · oral · twice daily"."""
+        route = self.get_route_display().lower() if self.route else ""
+        return " · ".join(part for part in (self.dose, route, self.frequency) if part)
+
+    @property
+    def is_stopped(self) -> bool:
+        return self.stopped_at is not None
 
 
 # Chart versions -------------------------------------------------------------------------

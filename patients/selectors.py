@@ -2,6 +2,7 @@
 care team of an encounter and the searches that fill the recording forms' choices."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -23,7 +24,9 @@ from django.db.models import (
 from django.db.models.functions import Lag
 from django.utils import timezone
 
+from access import grants
 from core.documents import DocumentStoreUnavailable
+from patients.allergens import RXNORM
 from patients.models import (
     Allergy,
     CareAssignment,
@@ -33,6 +36,7 @@ from patients.models import (
     EmergencyContact,
     Encounter,
     LabResult,
+    Medication,
     Patient,
     Prescription,
     Symptom,
@@ -150,6 +154,12 @@ class PatientChart:
     vitals_oldest_first: list[VitalSigns] = field(default_factory=list)
     recent_results: list[LabResult] = field(default_factory=list)
     latest_complete_vitals: VitalSigns | None = None
+    problems: list[Diagnosis] = field(default_factory=list)
+    medications: list[Prescription] = field(default_factory=list)
+
+    @property
+    def allergy_status(self) -> "AllergyStatus":
+        return allergy_status_of(self.allergies)
 
     @property
     def encounters(self) -> list[Encounter]:
@@ -204,28 +214,6 @@ def _encounters_with_details() -> QuerySet[Encounter]:
     )
 
 
-# SNOMED CT 716186003 "No known allergy": the row that records the explicit assertion.
-NO_KNOWN_ALLERGY_CODE = "716186003"
-
-
-@dataclass(frozen=True)
-class AllergyStatus:
-    """`state`: "listed" (see `allergies`), "none_known" (asserted) or "not_assessed"."""
-
-    state: str
-    allergies: list[Allergy]
-
-
-def allergy_status(patient: Patient) -> AllergyStatus:
-    """What the chart says about allergies: the active ones, an explicit "no known
-    allergies", or nothing recorded at all. One query."""
-    rows = list(Allergy.objects.filter(patient=patient, resolved_date__isnull=True))
-    allergies = [row for row in rows if row.code != NO_KNOWN_ALLERGY_CODE]
-    if allergies:
-        return AllergyStatus("listed", allergies)
-    return AllergyStatus("none_known" if rows else "not_assessed", [])
-
-
 @dataclass(frozen=True)
 class PatientBanner:
     """The strip at the top of every chart page: who this is and what matters right now.
@@ -234,7 +222,7 @@ class PatientBanner:
     """
 
     patient: Patient
-    allergies: AllergyStatus
+    allergies: "AllergyStatus"
     encounter: Encounter | None
 
 
@@ -351,7 +339,7 @@ def patient_chart(
 ) -> PatientChart:
     """The patient's chart with one page of encounters (`per_page=None`: all of them).
 
-    13 queries whatever the number of encounters (12 for all of them: nothing to count).
+    A fixed number of queries whatever the number of encounters (tests/test_chart.py).
     A page number that is not a number gives page 1, one out of range the last page.
     """
     return PatientChart(
@@ -361,7 +349,7 @@ def patient_chart(
             Coverage.objects.filter(patient=patient).select_related("payer").order_by("-start_date")
         ),
         emergency_contacts=list(EmergencyContact.objects.filter(patient=patient)),
-        allergies=list(Allergy.objects.filter(patient=patient)),
+        allergies=list(Allergy.objects.filter(patient=patient).order_by("-onset_date", "-id")),
         vitals_oldest_first=_latest_vitals_oldest_first(patient),
         recent_results=list(
             LabResult.objects.filter(encounter__patient=patient, encounter__deleted_at__isnull=True)
@@ -369,6 +357,8 @@ def patient_chart(
             .order_by("-observed_at", "-id")[:RECENT_RESULTS]
         ),
         latest_complete_vitals=_patient_vitals(patient).filter(COMPLETE_SET).first(),
+        problems=problem_list(patient),
+        medications=medication_list(patient),
     )
 
 
@@ -516,8 +506,6 @@ def patient_change_history(patient: Patient, *, limit: int = HISTORY_LIMIT) -> l
 
 HOME_LIST_LIMIT = 10
 WARD_LIST_LIMIT = 50
-# The SNOMED CT concept "No known allergy": an active row with it asserts the patient has none.
-NO_KNOWN_ALLERGY = ("SNOMED-CT", "716186003")
 
 
 @dataclass
@@ -596,9 +584,9 @@ def _ward(user) -> list[WardPatient]:
         return []
     patient_ids = [a.encounter.patient_id for a in assignments]
     allergies: dict[int, list[Allergy]] = {pk: [] for pk in patient_ids}
-    for allergy in Allergy.objects.filter(
-        patient_id__in=patient_ids, resolved_date__isnull=True
-    ).order_by("description", "id"):
+    for allergy in (
+        Allergy.objects.filter(patient_id__in=patient_ids).active().order_by("description", "id")
+    ):
         allergies[allergy.patient_id].append(allergy)
     complete = VitalSigns.objects.in_bulk(
         [a.latest_complete_vitals_id for a in assignments if a.latest_complete_vitals_id]
@@ -606,14 +594,13 @@ def _ward(user) -> list[WardPatient]:
     due_before = timezone.now() - dt.timedelta(hours=settings.VITALS_DUE_AFTER_HOURS)
     ward = []
     for assignment in assignments:
-        recorded = allergies[assignment.encounter.patient_id]
-        substances = [a for a in recorded if (a.code_system, a.code) != NO_KNOWN_ALLERGY]
+        allergy = allergy_status_of(allergies[assignment.encounter.patient_id])
         latest_complete = complete.get(assignment.latest_complete_vitals_id)
         ward.append(
             WardPatient(
                 assignment=assignment,
-                allergies=[a.description for a in substances],
-                no_known_allergies=len(substances) < len(recorded),
+                allergies=[a.description for a in allergy.allergies],
+                no_known_allergies=allergy.state == AllergyStatus.NONE_KNOWN,
                 last_vitals_at=assignment.last_vitals_at,
                 news2=news2_reading(None, latest_complete, age=assignment.encounter.patient.age),
                 vitals_due=assignment.last_vitals_at is None
@@ -645,3 +632,117 @@ def clinician_worklist(user) -> ClinicianWorklist:
                 if note["author_id"] == user.pk
             ][:5]
     return worklist
+
+
+# Problem, medication and allergy lists ------------------------------------------------------
+
+
+def problem_list(patient: Patient) -> list[Diagnosis]:
+    """Every diagnosis of the patient across encounters: active first, then resolved, then
+    those entered in error (shown apart, never counted as active); newest onset first."""
+    status_order = Case(
+        When(status=Diagnosis.Status.ACTIVE, then=Value(0)),
+        When(status=Diagnosis.Status.RESOLVED, then=Value(1)),
+        default=Value(2),
+    )
+    return list(
+        Diagnosis.objects.filter(encounter__patient=patient, encounter__deleted_at__isnull=True)
+        .select_related("condition", "encounter", *_provider_related("diagnosed_by"))
+        .annotate(status_order=status_order)
+        .order_by("status_order", "-onset_date", "-id")
+    )
+
+
+def medication_list(patient: Patient, *, today: dt.date | None = None) -> list[Prescription]:
+    """The patient's active prescriptions across encounters: not stopped, not ended before
+    today and not replaced by a renewal; newest start first."""
+    today = today or timezone.localdate()
+    renewed = Prescription.objects.filter(renewed_from=OuterRef("pk"))
+    return list(
+        Prescription.objects.current(today)
+        .filter(encounter__patient=patient, encounter__deleted_at__isnull=True)
+        .exclude(Exists(renewed))
+        .select_related("medication", "encounter", *_provider_related("prescriber"))
+        .order_by("-start_date", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class AllergyStatus:
+    """What the chart says about allergies: `state` is "listed" (the active `allergies`),
+    "none_known" (an active "no known allergies" assertion) or "not_assessed"."""
+
+    state: str
+    allergies: tuple = ()
+
+    LISTED = "listed"
+    NONE_KNOWN = "none_known"
+    NOT_ASSESSED = "not_assessed"
+
+
+def allergy_status_of(allergies) -> AllergyStatus:
+    """The status from the patient's allergy rows already loaded (no query)."""
+    active = [allergy for allergy in allergies if allergy.is_active]
+    substances = tuple(allergy for allergy in active if not allergy.is_none_known_assertion)
+    if substances:
+        return AllergyStatus(AllergyStatus.LISTED, substances)
+    if active:
+        return AllergyStatus(AllergyStatus.NONE_KNOWN)
+    return AllergyStatus(AllergyStatus.NOT_ASSESSED)
+
+
+def allergy_status(patient: Patient) -> AllergyStatus:
+    """ "No known allergies", "Allergies not assessed" or the active allergies (1 query)."""
+    return allergy_status_of(Allergy.objects.filter(patient=patient).active())
+
+
+_SUBSTANCE_TAG = re.compile(r"\s*\((substance|organism|product|disorder|finding)\)\s*$", re.I)
+_ALLERGY_WORDING = re.compile(r"^\s*allergy to\s+|\s+allergy\s*$", re.I)
+
+
+def allergy_substance_name(description: str) -> str:
+    """The substance an allergy names: "Allergy to penicillin" and "Penicillin (substance)"
+    both give "penicillin"."""
+    name = _SUBSTANCE_TAG.sub("", description)
+    return _ALLERGY_WORDING.sub("", name).strip().lower()
+
+
+def allergies_matching(patient: Patient, medication: Medication) -> list[Allergy]:
+    """The patient's active allergies a medication matches (1 query).
+
+    The rule: an active allergy (see `Allergy.objects.active()`; not the "no known
+    allergies" assertion) matches when its substance name, without the wording "Allergy
+    to ..." / "... allergy" and a trailing SNOMED CT tag such as "(substance)", appears in
+    the medication's name as whole words, ignoring case ("Penicillin V" matches "Penicillin
+    V Potassium 250 MG Oral Tablet"); or when the allergy is coded in RxNorm, the
+    formulary's code system, and its code is the medication's code. Drug classes match only
+    by name: "Penicillin" does not match "Amoxicillin".
+    """
+    matches = []
+    for allergy in Allergy.objects.filter(patient=patient).active().substances():
+        name = allergy_substance_name(allergy.description)
+        by_name = bool(name) and re.search(
+            rf"(?<!\w){re.escape(name)}(?!\w)", medication.name, re.IGNORECASE
+        )
+        by_code = (
+            allergy.code_system.lower() == RXNORM.lower()
+            and allergy.code
+            and allergy.code == medication.code
+        )
+        if by_name or by_code:
+            matches.append(allergy)
+    return matches
+
+
+def open_encounter_on_care_team(user, patient: Patient) -> Encounter | None:
+    """The patient's newest open encounter on whose live care team the user is, or None."""
+    assignments = grants.live_care_assignments().filter(
+        encounter=OuterRef("pk"), provider__user=user
+    )
+    return (
+        Encounter.objects.filter(patient=patient, discharged_at__isnull=True)
+        .exclude(status=Encounter.Status.CANCELLED)
+        .filter(Exists(assignments))
+        .order_by("-admitted_at", "-id")
+        .first()
+    )

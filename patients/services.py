@@ -7,7 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from access import permissions
+from patients import selectors
 from patients.models import (
+    NO_KNOWN_ALLERGIES_CODE,
+    NO_KNOWN_ALLERGIES_DESCRIPTION,
+    NO_KNOWN_ALLERGIES_SYSTEM,
+    Allergy,
     CareAssignment,
     Coverage,
     Diagnosis,
@@ -307,6 +312,7 @@ def prescription_record(
     late_entry_reason: str = "",
     **fields,
 ) -> Prescription:
+    """Prescribe; a medication matching an active allergy needs `allergy_override_reason`."""
     prescription = Prescription(
         encounter=encounter,
         late_entry_reason=_check_encounter_of(encounter, patient, late_entry_reason),
@@ -315,6 +321,7 @@ def prescription_record(
         prescriber=prescriber if prescriber is not None else provider_of(by),
         **fields,
     )
+    _refuse_unacknowledged_allergies(prescription, encounter.patient)
     return _save_validated(prescription, by)
 
 
@@ -339,3 +346,207 @@ def record_soft_delete(*, record, by, reason) -> None:
 @transaction.atomic
 def record_restore(*, record, by) -> None:
     record.restore(by=by)
+
+
+# Problem list, medication list, allergies ---------------------------------------------------
+
+
+@transaction.atomic
+def diagnosis_resolve(*, diagnosis, by, resolved_date=None) -> Diagnosis:
+    """Mark an active problem resolved on `resolved_date` (default today)."""
+    if diagnosis.status != Diagnosis.Status.ACTIVE:
+        raise ValidationError("Only an active problem can be resolved.")
+    resolved_date = resolved_date or timezone.localdate()
+    if resolved_date < diagnosis.onset_date:
+        raise ValidationError({"resolved_date": "The resolution cannot be before the onset."})
+    diagnosis.status = Diagnosis.Status.RESOLVED
+    diagnosis.resolved_date = resolved_date
+    return _save_validated(diagnosis, by)
+
+
+@transaction.atomic
+def diagnosis_mark_entered_in_error(*, diagnosis, by, reason: str) -> Diagnosis:
+    """Say a problem was never the patient's; it stays on the chart, struck through."""
+    if diagnosis.status == Diagnosis.Status.ENTERED_IN_ERROR:
+        raise ValidationError("This problem is already marked as entered in error.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this problem was entered in error."})
+    diagnosis.status = Diagnosis.Status.ENTERED_IN_ERROR
+    diagnosis.status_reason = reason.strip()
+    return _save_validated(diagnosis, by)
+
+
+@transaction.atomic
+def prescription_stop(*, prescription, by, reason: str) -> Prescription:
+    """Stop a prescription now; who, when and why are kept on it."""
+    if prescription.is_stopped:
+        raise ValidationError("This prescription is already stopped.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the medication is stopped."})
+    prescription.stopped_at = timezone.now()
+    prescription.stopped_by = by
+    prescription.stop_reason = reason.strip()
+    return _save_validated(prescription, by)
+
+
+RENEWED_FIELDS = (
+    "medication",
+    "dose_amount",
+    "dose_unit",
+    "route",
+    "dose_frequency",
+    "dose_text",
+    "frequency_text",
+    "dispenses",
+    "reason",
+    "instructions",
+    "allergy_override_reason",
+)
+
+
+@transaction.atomic
+def prescription_renew(*, prescription, by) -> Prescription:
+    """A new prescription of the same medication and dosage from today, in the patient's
+    open encounter on which `by` is on the care team; it replaces the old one in the
+    medication list (`renewed_from`)."""
+    patient = prescription.encounter.patient
+    if prescription.is_stopped:
+        raise ValidationError("A stopped prescription cannot be renewed: prescribe anew.")
+    if Prescription.objects.filter(renewed_from=prescription).exists():
+        raise ValidationError("This prescription has already been renewed.")
+    encounter = selectors.open_encounter_on_care_team(by, patient)
+    if encounter is None:
+        raise ValidationError(
+            "You are not on the care team of an open encounter of this patient: open one "
+            "(or join its care team) to renew."
+        )
+    renewal = Prescription(
+        encounter=encounter,
+        start_date=timezone.localdate(),
+        prescriber=provider_of(by),
+        renewed_from=prescription,
+        **{name: getattr(prescription, name) for name in RENEWED_FIELDS},
+    )
+    _refuse_unacknowledged_allergies(renewal, patient)
+    return _save_validated(renewal, by)
+
+
+def allergy_warning(allergies) -> str:
+    """The warning a prescription matching these allergies gets."""
+    names = ", ".join(
+        f"{allergy.description}"
+        + (f" ({allergy.get_severity_display().lower()})" if allergy.severity else "")
+        for allergy in allergies
+    )
+    return (
+        f"Allergy warning: the patient has a recorded allergy to {names}. Give an "
+        "allergy override reason to prescribe it anyway."
+    )
+
+
+def _refuse_unacknowledged_allergies(prescription, patient) -> None:
+    matches = selectors.allergies_matching(patient, prescription.medication)
+    if matches and not prescription.allergy_override_reason.strip():
+        raise ValidationError({"allergy_override_reason": allergy_warning(matches)})
+
+
+def _lock_patient(patient) -> None:
+    # Allergy writes of one patient run one at a time, so two clerks cannot record an
+    # allergy and "no known allergies" side by side.
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+
+
+@transaction.atomic
+def allergy_record(
+    *,
+    patient,
+    by,
+    description: str,
+    code_system: str = "",
+    code: str = "",
+    category: str = "",
+    reaction: str = "",
+    severity: str = "",
+    clinical_status: str = Allergy.ClinicalStatus.ACTIVE,
+    verification_status: str = Allergy.VerificationStatus.UNCONFIRMED,
+    onset_date=None,
+) -> Allergy:
+    """Record an allergy; an active one ends any active "no known allergies" assertion."""
+    _lock_patient(patient)
+    allergy = Allergy(
+        patient=patient,
+        description=description.strip(),
+        code_system=code_system,
+        code=code,
+        allergy_type="allergy",
+        category=category,
+        reaction=reaction,
+        severity=severity,
+        clinical_status=clinical_status,
+        verification_status=verification_status,
+        onset_date=onset_date,
+    )
+    if allergy.is_none_known_assertion:
+        raise ValidationError("Use the “No known allergies” button for that assertion.")
+    _save_validated(allergy, by)
+    if allergy.is_active:
+        for assertion in Allergy.objects.filter(patient=patient).active().none_known_assertions():
+            assertion.clinical_status = Allergy.ClinicalStatus.INACTIVE
+            _save_validated(assertion, by)
+    return allergy
+
+
+@transaction.atomic
+def allergy_update(
+    *,
+    allergy,
+    by,
+    reaction: str,
+    severity: str,
+    clinical_status: str,
+    verification_status: str,
+    resolved_date=None,
+) -> Allergy:
+    """Change an allergy's reaction, severity or status; resolving it dates the resolution
+    (default today), making it active again clears that date."""
+    _lock_patient(allergy.patient)
+    allergy.reaction = reaction
+    allergy.severity = severity
+    allergy.clinical_status = clinical_status
+    allergy.verification_status = verification_status
+    if clinical_status == Allergy.ClinicalStatus.RESOLVED:
+        allergy.resolved_date = resolved_date or allergy.resolved_date or timezone.localdate()
+    else:
+        allergy.resolved_date = None
+    if allergy.is_none_known_assertion and allergy.is_active:
+        _refuse_while_allergies_active(allergy.patient)
+    return _save_validated(allergy, by)
+
+
+def _refuse_while_allergies_active(patient) -> None:
+    active = list(Allergy.objects.filter(patient=patient).active().substances())
+    if active:
+        names = ", ".join(allergy.description for allergy in active)
+        raise ValidationError(
+            f"The patient has active allergies ({names}): change or resolve them before "
+            "recording “No known allergies”."
+        )
+
+
+@transaction.atomic
+def allergy_assert_none_known(*, patient, by) -> Allergy:
+    """Record the explicit "No known allergies" assertion (SNOMED CT 716186003)."""
+    _lock_patient(patient)
+    _refuse_while_allergies_active(patient)
+    if Allergy.objects.filter(patient=patient).active().none_known_assertions().exists():
+        raise ValidationError("“No known allergies” is already recorded for this patient.")
+    assertion = Allergy(
+        patient=patient,
+        code_system=NO_KNOWN_ALLERGIES_SYSTEM,
+        code=NO_KNOWN_ALLERGIES_CODE,
+        description=NO_KNOWN_ALLERGIES_DESCRIPTION,
+        clinical_status=Allergy.ClinicalStatus.ACTIVE,
+        verification_status=Allergy.VerificationStatus.CONFIRMED,
+        onset_date=timezone.localdate(),
+    )
+    return _save_validated(assertion, by)

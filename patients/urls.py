@@ -1,6 +1,15 @@
 from django.urls import path
 
-from patients.views import chart, directory, encounters, notes, records, registration, vaccinations
+from patients.views import (
+    chart,
+    directory,
+    encounters,
+    lists,
+    notes,
+    records,
+    registration,
+    vaccinations,
+)
 
 app_name = "patients"
 
@@ -69,4 +78,33 @@ urlpatterns = [
     ),
     path("conditions/search/", records.condition_search, name="condition_search"),
     path("providers/search/", encounters.provider_search, name="provider_search"),
+]
+
+# The chart's problem list, medication list and allergies (patients/views/lists.py)
+urlpatterns += [
+    path(
+        "<int:pk>/problems/<int:diagnosis_pk>/resolve/",
+        lists.problem_resolve,
+        name="problem_resolve",
+    ),
+    path(
+        "<int:pk>/problems/<int:diagnosis_pk>/entered-in-error/",
+        lists.problem_entered_in_error,
+        name="problem_entered_in_error",
+    ),
+    path(
+        "<int:pk>/medications/<int:prescription_pk>/stop/",
+        lists.medication_stop,
+        name="medication_stop",
+    ),
+    path(
+        "<int:pk>/medications/<int:prescription_pk>/renew/",
+        lists.medication_renew,
+        name="medication_renew",
+    ),
+    path("<int:pk>/allergies/add/", lists.allergy_add, name="allergy_add"),
+    path(
+        "<int:pk>/allergies/<int:allergy_pk>/change/", lists.allergy_change, name="allergy_change"
+    ),
+    path("<int:pk>/allergies/none-known/", lists.allergy_none_known, name="allergy_none_known"),
 ]

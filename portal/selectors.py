@@ -59,8 +59,9 @@ def paged(items, number, per_page: int) -> Page:
 
 
 def allergy_list(patient) -> list[Allergy]:
-    """Allergies not marked resolved."""
-    return list(Allergy.objects.filter(patient=patient, resolved_date__isnull=True))
+    """Allergies that hold now (not resolved, refuted or entered in error); without the
+    "no known allergies" assertion."""
+    return list(Allergy.objects.filter(patient=patient).active().substances())
 
 
 def problem_list(patient) -> list[Diagnosis]:
@@ -76,11 +77,12 @@ def problem_list(patient) -> list[Diagnosis]:
 
 
 def medication_list(patient, *, today: dt.date | None = None) -> list[Prescription]:
-    """Prescriptions running today (no end date, or one not passed), newest per medication."""
+    """Prescriptions running today (not stopped, no end date or one not passed), newest per
+    medication."""
     today = today or timezone.localdate()
     current = (
-        Prescription.objects.filter(encounter__patient=patient, start_date__lte=today)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        Prescription.objects.current(today)
+        .filter(encounter__patient=patient, start_date__lte=today)
         .select_related("medication")
         .order_by("medication__name", "medication_id", "-start_date", "-id")
     )
@@ -252,8 +254,10 @@ def medications_page(patient, number) -> Page:
     )
     page = paged(prescriptions, number, MEDICATIONS_PER_PAGE)
     for prescription in page:
-        prescription.is_current = prescription.start_date <= today and (
-            prescription.end_date is None or prescription.end_date >= today
+        prescription.is_current = (
+            prescription.start_date <= today
+            and not prescription.is_stopped
+            and (prescription.end_date is None or prescription.end_date >= today)
         )
     return page
 

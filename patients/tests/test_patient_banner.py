@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from access.services import break_glass_open
 from patients.models import Allergy, Encounter
-from patients.selectors import NO_KNOWN_ALLERGY_CODE, patient_banner
+from patients.selectors import patient_banner
 from patients.tests.factories import EncounterFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,13 @@ def test_the_banner_names_the_patient_and_the_open_encounter(
     [
         ([], "Allergies not assessed"),
         (
-            [{"code": NO_KNOWN_ALLERGY_CODE, "description": "No known allergies"}],
+            [
+                {
+                    "code_system": "SNOMED-CT",
+                    "code": "716186003",
+                    "description": "No known allergies",
+                }
+            ],
             "No known allergies",
         ),
         ([{"description": "Penicillin", "severity": "severe"}], "Penicillin</strong> (severe)"),

@@ -284,8 +284,10 @@ def test_it_records_a_prescription(client, attending_doctor, patient_record):
     data = {
         "encounter": _encounter(patient_record).pk,
         "medication": medication.pk,
-        "dose": "500 mg",
-        "frequency": "twice daily",
+        "dose_amount": "500",
+        "dose_unit": "mg",
+        "route": "oral",
+        "dose_frequency": "twice_daily",
         "start_date": "2024-05-01",
         "dispenses": "1",
     }
@@ -295,6 +297,7 @@ def test_it_records_a_prescription(client, attending_doctor, patient_record):
     assert response.status_code == 302
     prescription = Prescription.objects.get(medication=medication)
     assert prescription.prescriber_id == attending_doctor.provider.pk
+    assert prescription.dosage == "500 mg · oral · twice daily"
     assert prescription.history.latest().history_user == attending_doctor
 
 

@@ -80,6 +80,24 @@ class Target:
         return VitalSigns.objects.filter(encounter__patient=self.patient).first()
 
     @cached_property
+    def diagnosis(self):
+        from patients.models import Diagnosis
+
+        return Diagnosis.objects.filter(encounter__patient=self.patient).first()
+
+    @cached_property
+    def prescription(self):
+        from patients.models import Prescription
+
+        return Prescription.objects.filter(encounter__patient=self.patient).first()
+
+    @cached_property
+    def allergy(self):
+        from patients.tests.factories import AllergyFactory
+
+        return AllergyFactory(patient=self.patient)
+
+    @cached_property
     def note_id(self) -> str:
         from patients.notes import note_create
         from providers.tests.factories import UserFactory
@@ -147,7 +165,17 @@ class MixedTarget(Target):
         self._other = other
 
     def __getattribute__(self, name):
-        if name in ("encounter", "vitals", "note_id", "assignment", "vaccination_id", "bill"):
+        if name in (
+            "encounter",
+            "vitals",
+            "note_id",
+            "assignment",
+            "vaccination_id",
+            "bill",
+            "diagnosis",
+            "prescription",
+            "allergy",
+        ):
             return getattr(object.__getattribute__(self, "_other"), name)
         return object.__getattribute__(self, name)
 
@@ -345,6 +373,29 @@ URL_ACCESS: dict[str, Row] = {
         tamper=False,
         notes="POST only: a GET is refused before any lookup",
     ),
+    # patients: problem list, medication list, allergies (patients/views/lists.py) ----------
+    "patients:problem_resolve": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "diagnosis_pk": t.diagnosis.pk},
+        expect=patient_page(allowed=(DOCTOR,)),
+    ),
+    "patients:problem_entered_in_error": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "diagnosis_pk": t.diagnosis.pk},
+        expect=patient_page(allowed=(DOCTOR,)),
+    ),
+    "patients:medication_stop": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "prescription_pk": t.prescription.pk},
+        expect=patient_page(allowed=(DOCTOR,)),
+    ),
+    "patients:medication_renew": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "prescription_pk": t.prescription.pk},
+        expect=patient_page(allowed=(DOCTOR,)),
+    ),
+    "patients:allergy_add": Row(kwargs=_patient, expect=patient_page(allowed=CLINICIANS)),
+    "patients:allergy_change": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "allergy_pk": t.allergy.pk},
+        expect=patient_page(allowed=CLINICIANS),
+    ),
+    "patients:allergy_none_known": Row(kwargs=_patient, expect=patient_page(allowed=CLINICIANS)),
     "patients:condition_search": Row(expect=statuses(403, **dict.fromkeys(CATALOG_SEARCH, 200))),
     "patients:provider_search": Row(expect=statuses(403, **dict.fromkeys(CATALOG_SEARCH, 200))),
     # billing ---------------------------------------------------------------------------------

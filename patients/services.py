@@ -490,10 +490,14 @@ def allergy_record(
         raise ValidationError("Use the “No known allergies” button for that assertion.")
     _save_validated(allergy, by)
     if allergy.is_active:
-        for assertion in Allergy.objects.filter(patient=patient).active().none_known_assertions():
-            assertion.clinical_status = Allergy.ClinicalStatus.INACTIVE
-            _save_validated(assertion, by)
+        _end_none_known_assertions(patient, by)
     return allergy
+
+
+def _end_none_known_assertions(patient, by) -> None:
+    for assertion in Allergy.objects.filter(patient=patient).active().none_known_assertions():
+        assertion.clinical_status = Allergy.ClinicalStatus.INACTIVE
+        _save_validated(assertion, by)
 
 
 @transaction.atomic
@@ -508,7 +512,8 @@ def allergy_update(
     resolved_date=None,
 ) -> Allergy:
     """Change an allergy's reaction, severity or status; resolving it dates the resolution
-    (default today), making it active again clears that date."""
+    (default today), making it active again clears that date (and, like recording one,
+    ends an active "no known allergies" assertion)."""
     _lock_patient(allergy.patient)
     allergy.reaction = reaction
     allergy.severity = severity
@@ -520,7 +525,10 @@ def allergy_update(
         allergy.resolved_date = None
     if allergy.is_none_known_assertion and allergy.is_active:
         _refuse_while_allergies_active(allergy.patient)
-    return _save_validated(allergy, by)
+    _save_validated(allergy, by)
+    if allergy.is_active and not allergy.is_none_known_assertion:
+        _end_none_known_assertions(allergy.patient, by)
+    return allergy
 
 
 def _refuse_while_allergies_active(patient) -> None:

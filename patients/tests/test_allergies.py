@@ -128,6 +128,24 @@ def test_recording_an_allergy_ends_the_no_known_allergies_assertion(patient_reco
     assert assertion.clinical_status == Allergy.ClinicalStatus.INACTIVE
 
 
+def test_making_an_allergy_active_again_ends_the_no_known_allergies_assertion(patient_record):
+    allergy = AllergyFactory(patient=patient_record, clinical_status="resolved")
+    assertion = services.allergy_assert_none_known(patient=patient_record, by=None)
+
+    services.allergy_update(
+        allergy=allergy,
+        by=None,
+        reaction="Hives",
+        severity="mild",
+        clinical_status="active",
+        verification_status="confirmed",
+    )
+
+    assertion.refresh_from_db()
+    assert assertion.clinical_status == Allergy.ClinicalStatus.INACTIVE
+    assert allergy_status(patient_record).allergies == (allergy,)
+
+
 def test_no_known_allergies_is_refused_while_an_allergy_is_active(
     client, ward_nurse, patient_record
 ):

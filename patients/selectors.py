@@ -54,7 +54,7 @@ PATIENT_SORTS = {
     "date_of_birth": ("date_of_birth", "id"),
     "state": ("state", "last_name", "first_name", "id"),
 }
-HISTORY_LIMIT = 50
+HISTORY_LIMIT = 20
 SEARCH_LIMIT = 30
 SEARCH_QUERY_LENGTH = 100
 

@@ -240,18 +240,19 @@ def patient_banner(patient: Patient) -> PatientBanner:
     return PatientBanner(patient=patient, allergies=allergy_status(patient), encounter=encounter)
 
 
+def _open_encounters_user_on_team_first(user, patient: Patient) -> QuerySet[Encounter]:
+    live = grants.live_care_assignments().filter(encounter=OuterRef("pk"), provider__user=user)
+    return (
+        Encounter.objects.filter(Encounter.open_q(), patient=patient)
+        .annotate(on_team=Exists(live))
+        .order_by("-on_team", "-admitted_at", "-id")
+    )
+
+
 def open_encounter_for(user, patient: Patient) -> Encounter | None:
     """The open encounter a user records into: the latest on whose live care team they are,
     else the latest open one (under an emergency access, say). Never a finished encounter."""
-    open_encounters = Encounter.objects.filter(Encounter.open_q(), patient=patient)
-    on_team = CareAssignment.objects.filter(
-        encounter=OuterRef("pk"), provider__user=user, ended_at__isnull=True
-    )
-    return (
-        open_encounters.annotate(on_team=Exists(on_team))
-        .order_by("-on_team", "-admitted_at", "-pk")
-        .first()
-    )
+    return _open_encounters_user_on_team_first(user, patient).first()
 
 
 def care_team(encounter: Encounter) -> QuerySet[CareAssignment]:
@@ -736,13 +737,4 @@ def allergies_matching(patient: Patient, medication: Medication) -> list[Allergy
 
 def open_encounter_on_care_team(user, patient: Patient) -> Encounter | None:
     """The patient's newest open encounter on whose live care team the user is, or None."""
-    assignments = grants.live_care_assignments().filter(
-        encounter=OuterRef("pk"), provider__user=user
-    )
-    return (
-        Encounter.objects.filter(patient=patient, discharged_at__isnull=True)
-        .exclude(status=Encounter.Status.CANCELLED)
-        .filter(Exists(assignments))
-        .order_by("-admitted_at", "-id")
-        .first()
-    )
+    return _open_encounters_user_on_team_first(user, patient).filter(on_team=True).first()

@@ -243,3 +243,53 @@ def can_grant_proxy_access(user, patient) -> bool:
 def can_review_change_requests(user) -> bool:
     """Accept or decline the contact-detail changes patients ask for in the portal."""
     return has_role(user, Role.FRONT_DESK) or is_administrator(user)
+
+
+# Scheduling ----------------------------------------------------------------------------------
+
+
+def _own_provider(user):
+    """The provider row of a clinician's login, or None."""
+    return getattr(user, "provider", None) if getattr(user, "is_authenticated", False) else None
+
+
+def can_manage_appointments(user) -> bool:
+    """Book, reschedule, cancel, check in, walk-ins and the request queue: the front desk and
+    administrators, for any provider."""
+    return has_role(user, Role.FRONT_DESK) or is_administrator(user)
+
+
+def can_view_schedules(user) -> bool:
+    """The schedule pages at all: who books, and clinicians for their own and their department's."""
+    return can_manage_appointments(user) or is_clinician(user)
+
+
+def can_view_schedule_of(user, provider) -> bool:
+    """A provider's day and week: who books; the provider; their department's clinicians."""
+    if can_manage_appointments(user):
+        return True
+    own = _own_provider(user) if is_clinician(user) else None
+    if own is None or provider is None:
+        return False
+    return own.pk == provider.pk or (
+        own.department_id is not None and own.department_id == provider.department_id
+    )
+
+
+def can_view_department_schedule(user, department) -> bool:
+    if can_manage_appointments(user):
+        return True
+    own = _own_provider(user) if is_clinician(user) else None
+    return own is not None and department is not None and own.department_id == department.pk
+
+
+def can_start_visit(user, appointment) -> bool:
+    """Only the appointment's own provider starts the visit (video visits check in then)."""
+    own = _own_provider(user) if is_clinician(user) else None
+    return own is not None and appointment.provider_id == own.pk
+
+
+def can_export_own_schedule(user, provider) -> bool:
+    """The iCalendar feed: a provider's own appointments, for their calendar program only."""
+    own = _own_provider(user)
+    return own is not None and provider is not None and own.pk == provider.pk

@@ -63,6 +63,13 @@ _CATALOG_MODELS = [
     "providers.nurse",
     "providers.specialty",
     "providers.organization",
+    "providers.department",
+]
+_SCHEDULING_MODELS = [
+    "scheduling.appointment",
+    "scheduling.appointmentrequest",
+    "scheduling.workinghours",
+    "scheduling.scheduleexception",
 ]
 
 
@@ -84,7 +91,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         ["patients.patient", "patients.emergencycontact", "patients.coverage"],
         ("view", "add", "change"),
     )
-    + _grants(["patients.payer"], ("view",)),
+    + _grants(_SCHEDULING_MODELS, ("view", "add", "change"))
+    + _grants(["patients.payer", "providers.department"], ("view",)),
     Role.BILLING: _grants(["billing.bill", "billing.billline"], ("view", "add", "change"))
     + _grants(
         [

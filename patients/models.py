@@ -176,7 +176,14 @@ class Patient(SoftDeleteModel, AddressFields):
 
     history = HistoricalRecords(excluded_fields=["ssn_encrypted"])
 
-    soft_delete_cascade = ("emergency_contacts", "coverages", "allergies", "encounters")
+    soft_delete_cascade = (
+        "emergency_contacts",
+        "coverages",
+        "allergies",
+        "encounters",
+        "appointments",
+        "appointment_requests",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

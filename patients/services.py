@@ -142,7 +142,12 @@ def encounter_open(
     The clinician who opens it joins its care team (attending for a doctor, nursing for a
     nurse), unless they only hold an emergency access, which never makes a care team.
     """
-    if by is not None and encounter_class not in dict(encounter_classes_openable_by(by)):
+    # The front desk opens the encounter of a check-in; a nurse is held to a nurse's classes.
+    if (
+        by is not None
+        and permissions.is_clinician(by)
+        and encounter_class not in dict(encounter_classes_openable_by(by))
+    ):
         raise ValidationError(
             {"encounter_class": "A nurse opens a nursing visit or an ambulatory encounter."}
         )
@@ -168,6 +173,16 @@ def encounter_open(
     return encounter
 
 
+# Apps above patients/ (scheduling/) finish their own records when an encounter closes;
+# they register a function `(encounter, by)` here at startup, since patients/ cannot import them.
+_encounter_close_follow_ups: list = []
+
+
+def encounter_close_follow_up_register(follow_up) -> None:
+    if follow_up not in _encounter_close_follow_ups:
+        _encounter_close_follow_ups.append(follow_up)
+
+
 @transaction.atomic
 def encounter_close(*, encounter, by, discharged_at=None) -> Encounter:
     """Discharge: the encounter is finished; its care team keeps access to the chart."""
@@ -177,7 +192,10 @@ def encounter_close(*, encounter, by, discharged_at=None) -> Encounter:
     encounter.status = Encounter.Status.FINISHED
     if encounter.discharged_at < encounter.admitted_at:
         raise ValidationError({"discharged_at": "The discharge cannot be before the admission."})
-    return _save_validated(encounter, by)
+    _save_validated(encounter, by)
+    for follow_up in _encounter_close_follow_ups:
+        follow_up(encounter=encounter, by=by)
+    return encounter
 
 
 def _check_encounter_of(encounter, patient, late_entry_reason: str = "") -> str:

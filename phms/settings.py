@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "access",
     "providers",
     "patients",
+    "scheduling",
     "billing",
     "portal",
     "reports",
@@ -239,6 +240,14 @@ ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 2190, minimum=1
 # Hours after a patient's last set of vital signs when the next one is due (the home page's
 # ward list says "Vitals due").
 VITALS_DUE_AFTER_HOURS = env_int("VITALS_DUE_AFTER_HOURS", 4, minimum=1)
+
+# Scheduling ---------------------------------------------------------------------------
+
+# Minutes after its start when a booked appointment nobody checked in becomes a no-show
+# (`manage.py mark_no_shows`).
+APPOINTMENT_NO_SHOW_GRACE_MINUTES = env_int("APPOINTMENT_NO_SHOW_GRACE_MINUTES", 30, minimum=1)
+# Hours before its start until which a patient may cancel an appointment in the portal.
+APPOINTMENT_CANCEL_NOTICE_HOURS = env_int("APPOINTMENT_CANCEL_NOTICE_HOURS", 24, minimum=0)
 
 # Patient portal -----------------------------------------------------------------------
 

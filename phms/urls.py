@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
+    path("schedule/", include("scheduling.urls")),
     path("billing/", include("billing.urls")),
     path("access/", include("access.urls")),
     path("portal/", include("portal.urls")),

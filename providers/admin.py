@@ -2,7 +2,14 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_mixins import SoftDeleteAdmin
-from providers.models import Doctor, HealthcareProvider, Nurse, Organization, Specialty
+from providers.models import (
+    Department,
+    Doctor,
+    HealthcareProvider,
+    Nurse,
+    Organization,
+    Specialty,
+)
 
 
 @admin.register(Specialty)
@@ -19,12 +26,21 @@ class OrganizationAdmin(SoftDeleteAdmin):
     search_fields = ["name", "city", "external_id"]
 
 
+@admin.register(Department)
+class DepartmentAdmin(SoftDeleteAdmin):
+    fields = ["organization", "name"]
+    list_display = ["name", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["name", "organization__name"]
+    autocomplete_fields = ["organization"]
+
+
 class ProviderAdminBase(SoftDeleteAdmin):
     list_display = ["last_name", "first_name", "specialty", "organization", "user", "email"]
     list_select_related = ["specialty", "organization", "user"]
     list_filter = ["specialty", "gender"]
     search_fields = ["last_name", "first_name", "email", "external_id", "user__username"]
-    autocomplete_fields = ["specialty", "organization", "user"]
+    autocomplete_fields = ["specialty", "organization", "department", "user"]
 
 
 @admin.register(HealthcareProvider)
@@ -33,8 +49,10 @@ class HealthcareProviderAdmin(ProviderAdminBase):
 
     def get_queryset(self, request):
         # Joining the child tables lets every row tell its kind without a query of its own.
-        return super().get_queryset(request).select_related(
-            "doctor", "nurse", "specialty", "organization", "user"
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("doctor", "nurse", "specialty", "organization", "user")
         )
 
     @admin.display(description="kind")

@@ -34,6 +34,28 @@ class Organization(SoftDeleteModel, AddressFields):
         return self.name
 
 
+class Department(SoftDeleteModel):
+    """A clinic or ward of an organization: where providers work and patients are booked."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="departments"
+    )
+    name = models.CharField(max_length=120)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="department_name_unique_in_organization"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class ProviderKind(models.TextChoices):
     DOCTOR = "doctor", "Doctor"
     NURSE = "nurse", "Nurse"
@@ -43,7 +65,7 @@ class ProviderKind(models.TextChoices):
 class ProviderQuerySet(SoftDeleteQuerySet):
     def with_kind(self):
         """Join the child tables so `kind` needs no query per row."""
-        return self.select_related("doctor", "nurse", "specialty")
+        return self.select_related("doctor", "nurse", "specialty", "department")
 
 
 class ProviderManager(SoftDeleteManager.from_queryset(ProviderQuerySet)):
@@ -76,6 +98,14 @@ class HealthcareProvider(SoftDeleteModel):
     )
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="providers"
+    )
+    department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="providers",
+        help_text="Where this provider usually works; their colleagues there see their schedule.",
     )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)

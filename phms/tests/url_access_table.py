@@ -142,6 +142,20 @@ class Target:
         return access
 
     @cached_property
+    def appointment(self):
+        """A booked appointment of this patient with a doctor who is no persona."""
+        from scheduling.tests.factories import AppointmentFactory
+
+        return AppointmentFactory(patient=self.patient)
+
+    @cached_property
+    def appointment_request(self):
+        from scheduling.tests.factories import AppointmentRequestFactory
+
+        asker = {"requested_by": self.patient.user} if self.patient.user else {}
+        return AppointmentRequestFactory(patient=self.patient, **asker)
+
+    @cached_property
     def vaccination_id(self) -> str:
         from datetime import date
 
@@ -175,6 +189,7 @@ class MixedTarget(Target):
             "diagnosis",
             "prescription",
             "allergy",
+            "appointment",
         ):
             return getattr(object.__getattribute__(self, "_other"), name)
         return object.__getattribute__(self, name)
@@ -455,4 +470,6 @@ URL_ACCESS: dict[str, Row] = {
         tamper=False,
         notes="reviewers see every patient; everyone else is refused before the lookup",
     ),
+    # scheduling: front desk (scheduling/views/desk.py) -------------------------------------
+    # scheduling: clinicians (scheduling/views/clinician.py) and the portal's appointments -----
 }

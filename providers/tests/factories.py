@@ -3,7 +3,14 @@
 import factory
 from django.contrib.auth import get_user_model
 
-from providers.models import Doctor, HealthcareProvider, Nurse, Organization, Specialty
+from providers.models import (
+    Department,
+    Doctor,
+    HealthcareProvider,
+    Nurse,
+    Organization,
+    Specialty,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -38,6 +45,15 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     state = "Massachusetts"
     postal_code = factory.Faker("postcode")
     phone = factory.Faker("numerify", text="617-###-####")
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("organization", "name")
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Clinic {n}")
 
 
 class HealthcareProviderFactory(factory.django.DjangoModelFactory):

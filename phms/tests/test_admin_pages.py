@@ -10,7 +10,9 @@ from providers.models import HealthcareProvider
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = {"patients", "providers", "billing"}
+DOMAIN_APPS = {"patients", "providers", "scheduling", "billing"}
+# Booked through the schedule pages, which keep the booking rules; the admin only reads them.
+READ_ONLY_IN_ADMIN = {"scheduling.Appointment", "scheduling.AppointmentRequest"}
 
 
 @pytest.fixture
@@ -52,14 +54,35 @@ def test_it_registers_every_domain_model():
     assert expected <= set(admin.site._registry)
 
 
+def _scheduling_rows():
+    from scheduling.models import ScheduleException
+    from scheduling.tests.factories import (
+        AppointmentFactory,
+        AppointmentRequestFactory,
+        WorkingHoursFactory,
+    )
+
+    appointment = AppointmentFactory()
+    WorkingHoursFactory(provider=appointment.provider, department=appointment.department)
+    AppointmentRequestFactory(patient=appointment.patient)
+    ScheduleException.objects.create(
+        provider=appointment.provider,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+    )
+
+
 def test_it_answers_200_on_every_changelist_add_and_change_page(admin_client):
     make_patient_record()
+    _scheduling_rows()
     for model in domain_models():
         instance = model._base_manager.order_by("pk").first()
         assert instance is not None, f"no {model._meta.label} built for the change page"
         for view, args in (("changelist", ()), ("add", ()), ("change", (instance.pk,))):
             response = admin_client.get(admin_url(model, view, *args))
-            assert response.status_code == 200, (model._meta.label, view, response.status_code)
+            read_only = view == "add" and model._meta.label in READ_ONLY_IN_ADMIN
+            expected = 403 if read_only else 200
+            assert response.status_code == expected, (model._meta.label, view, response.status_code)
         history = admin_client.get(admin_url(model, "history", instance.pk))
         assert history.status_code == 200, (model._meta.label, "history")
 

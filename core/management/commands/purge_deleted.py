@@ -60,17 +60,23 @@ def purge_order(purgeable: list) -> list:
 
 
 def purgeable_rows(order: list, cutoff: datetime) -> dict:
-    """Per model, the rows deleted before `cutoff` that nothing staying behind points at."""
+    """Per model, the ids of rows deleted before `cutoff` that nothing staying behind points at.
+
+    Each model's ids are read before the models they point at (`order`), so a referrer's
+    purge set is a list here, not a nested subquery: nesting one per link of the chains
+    (organization <- department <- provider <- appointment <- request ...) grows past what
+    SQLite's parser takes.
+    """
     rows: dict = {}
     for model in order:
         candidates = model.all_objects.filter(deleted_at__lt=cutoff)
         for relation in _blocking_relations(model):
             referrer = relation.related_model
             pointing = referrer._base_manager.filter(**{relation.field.name: OuterRef("pk")})
-            if referrer in rows:
-                pointing = pointing.exclude(pk__in=rows[referrer].values("pk"))
+            if rows.get(referrer):
+                pointing = pointing.exclude(pk__in=rows[referrer])
             candidates = candidates.exclude(Exists(pointing))
-        rows[model] = candidates
+        rows[model] = list(candidates.values_list("pk", flat=True))
     return rows
 
 
@@ -101,11 +107,7 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             order = purge_order(soft_delete_models())
-            selected = {
-                model: list(queryset.values_list("pk", flat=True))
-                for model, queryset in purgeable_rows(order, cutoff).items()
-            }
-            selected = {model: pks for model, pks in selected.items() if pks}
+            selected = {model: pks for model, pks in purgeable_rows(order, cutoff).items() if pks}
             if not selected:
                 self.stdout.write(f"Nothing was deleted before {before}; nothing to purge.")
                 return

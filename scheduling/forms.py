@@ -172,7 +172,8 @@ class BookingForm(SlotForm):
     kind = forms.ChoiceField(label="Type", choices=Appointment.Kind.choices)
     mode = forms.ChoiceField(choices=Appointment.Mode.choices)
     meeting_link = forms.URLField(
-        required=False, help_text="Video visits: the link the patient and the clinician join."
+        required=False,
+        assume_scheme="https", help_text="Video visits: the link the patient and the clinician join."
     )
     reason = forms.CharField(max_length=255, required=False)
 

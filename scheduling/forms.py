@@ -173,7 +173,8 @@ class BookingForm(SlotForm):
     mode = forms.ChoiceField(choices=Appointment.Mode.choices)
     meeting_link = forms.URLField(
         required=False,
-        assume_scheme="https", help_text="Video visits: the link the patient and the clinician join."
+        assume_scheme="https",
+        help_text="Video visits: the link the patient and the clinician join.",
     )
     reason = forms.CharField(max_length=255, required=False)
 

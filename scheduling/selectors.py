@@ -457,7 +457,7 @@ def _history_what(record, previous, providers) -> str:
         provider = providers.get(record.provider_id)
         with_whom = f" with {provider.display_name}" if provider is not None else ""
         when = timezone.localtime(record.starts_at)
-        return f"Moved to {when:%A %d %B %Y, %H:%M}{with_whom}"
+        return f"Moved to {when:%A %Y-%m-%d %H:%M}{with_whom}"
     return "Details changed"
 
 

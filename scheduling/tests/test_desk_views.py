@@ -167,7 +167,7 @@ def test_it_says_a_bad_date_is_not_a_date_and_shows_today(client, front_desk, cl
     html = signed_in(client, front_desk).get(day_url(clinic[0], date="2025-13-40")).content
     html = html.decode()
     assert "is not a date (write it as YYYY-MM-DD). Showing today." in html
-    assert timezone.localdate().strftime("%B") in html
+    assert f"{timezone.localdate():%A %Y-%m-%d}" in html
 
 
 def test_it_says_a_date_too_far_away_shows_today(client, front_desk, clinic):

@@ -86,7 +86,7 @@ def requested_day(request) -> tuple[date, str]:
     except ValueError:
         return today, f"“{raw[:20]}” is not a date (write it as YYYY-MM-DD). Showing today."
     if abs((day - today).days) > FURTHEST_DAYS:
-        return today, f"{day:%d %B %Y} is too far away for the schedule. Showing today."
+        return today, f"{day:%Y-%m-%d} is too far away for the schedule. Showing today."
     return day, ""
 
 
@@ -102,7 +102,12 @@ def _submit(request, form, service, **arguments):
 
 
 def _when(moment: datetime) -> str:
-    return f"{timezone.localtime(moment):%A %d %B %Y, %H:%M}"
+    return f"{timezone.localtime(moment):%A %Y-%m-%d %H:%M}"
+
+
+def day_label(day: date) -> str:
+    """A day as the schedules head it: the weekday, then the date as everywhere else."""
+    return f"{day:%A} {day:%Y-%m-%d}"
 
 
 def _appointment_url(appointment) -> str:
@@ -129,6 +134,7 @@ def index(request):
     manages = permissions.can_manage_appointments(request.user)
     context = {
         "day": day,
+        "day_label": day_label(day),
         "date_error": date_error,
         "own": own,
         "departments": departments_visible_to(request.user).order_by("name", "pk"),
@@ -153,6 +159,7 @@ def _day_page(request, *, title, here, week_url, department=None, provider=None)
     context = {
         "title": title,
         "schedule": schedule,
+        "day_label": day_label(day),
         "here": here,
         "week_url": week_url,
         "date_error": date_error,
@@ -172,6 +179,8 @@ def _week_page(request, *, title, here, day_url, department=None, provider=None)
     context = {
         "title": title,
         "week": week,
+        "week_label": day_label(week.start),
+        "week_days": [(day, f"{day:%a} {day:%Y-%m-%d}") for day in week.days],
         "here": here,
         "day_url": day_url,
         "date_error": date_error,
@@ -339,6 +348,7 @@ def appointment_detail(request, pk):
     appointment = _checked_appointment(request, pk, permissions.can_view_schedules)
     context = {
         "appointment": appointment,
+        "day_label": day_label(timezone.localtime(appointment.starts_at).date()),
         "patient": appointment.patient,
         "actions": appointment_actions(request.user, appointment),
         "history": selectors.appointment_history(appointment),
@@ -458,7 +468,7 @@ def arrivals(request):
         "page": page,
         "department": department,
         "departments": departments_visible_to(request.user).order_by("name", "pk"),
-        "today": timezone.localdate(),
+        "today_label": day_label(timezone.localdate()),
         "query": f"department={department.pk}" if department else "",
         "Status": Appointment.Status,
     }

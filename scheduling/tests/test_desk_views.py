@@ -114,19 +114,19 @@ def test_it_shows_the_front_desk_a_day_with_slots_appointments_and_leave(
     client, front_desk, clinic, patient_record
 ):
     department, doctor = clinic
-    today = timezone.localdate()
+    day = timezone.localdate() + timedelta(days=7)  # same weekday, every slot to come
     AppointmentFactory(
         patient=patient_record,
         provider=doctor,
         department=department,
-        starts_at=at(today, 9, 0),
+        starts_at=at(day, 9, 0),
         mode=Appointment.Mode.VIDEO,
         meeting_link="https://meet.example.org/abc",
     )
     ScheduleException.objects.create(
-        provider=doctor, starts_at=at(today, 11, 0), ends_at=at(today, 12, 0)
+        provider=doctor, starts_at=at(day, 11, 0), ends_at=at(day, 12, 0)
     )
-    response = signed_in(client, front_desk).get(day_url(department))
+    response = signed_in(client, front_desk).get(day_url(department, date=f"{day:%Y-%m-%d}"))
     html = response.content.decode()
     assert response.status_code == 200
     assert "Dr. Ngozi Okafor" in html
@@ -140,7 +140,7 @@ def test_it_shows_the_front_desk_a_day_with_slots_appointments_and_leave(
     assert f"{reverse('scheduling:book')}?provider={doctor.pk}&amp;department={department.pk}" in (
         html
     )
-    assert today.strftime("%A") in html
+    assert f"{day:%A %Y-%m-%d}" in html
     entry = AccessLog.objects.get(section=AccessLog.Section.SCHEDULE)
     assert list(entry.patients_shown.all()) == [patient_record]
 
@@ -254,7 +254,9 @@ def test_it_offers_booking_in_the_department_of_the_hours_on_a_providers_day(
 ):
     department, doctor = clinic
     url = reverse("scheduling:provider_day", kwargs={"pk": doctor.pk})
-    html = signed_in(client, front_desk).get(f"{url}?patient=7").content.decode()
+    day = timezone.localdate() + timedelta(days=7)
+    html = signed_in(client, front_desk).get(f"{url}?date={day:%Y-%m-%d}&patient=7").content
+    html = html.decode()
     assert f"department={department.pk}" in html
     assert "&amp;patient=7" in html
 
@@ -303,3 +305,36 @@ def test_it_says_a_bad_week_date_is_not_a_date(client, front_desk, clinic):
     url = reverse("scheduling:department_week", kwargs={"pk": clinic[0].pk})
     html = signed_in(client, front_desk).get(url + "?date=soon").content.decode()
     assert "is not a date" in html
+
+
+def test_it_offers_no_booking_of_a_slot_already_past(client, front_desk, clinic):
+    department, _ = clinic
+    past = timezone.localdate() - timedelta(days=7)
+    html = signed_in(client, front_desk).get(day_url(department, date=f"{past:%Y-%m-%d}"))
+    html = html.content.decode()
+    assert "Free" in html
+    assert ">Book<" not in html
+
+
+# the patient page --------------------------------------------------------------------------
+
+
+def test_it_offers_booking_and_walk_in_on_the_patient_page_to_the_front_desk_only(
+    client, front_desk, attending_doctor, patient_record
+):
+    book = f"{reverse('scheduling:book')}?patient={patient_record.pk}"
+    walk_in = f"{reverse('scheduling:walk_in')}?patient={patient_record.pk}"
+    html = signed_in(client, front_desk).get(patient_record.get_absolute_url()).content.decode()
+    assert book in html and walk_in in html
+    assert "Book an appointment" in html and "Walk-in check-in" in html
+    html = signed_in(client, attending_doctor).get(patient_record.get_absolute_url())
+    assert book not in html.content.decode()
+
+
+def test_it_shows_schedule_and_arrivals_in_the_nav_by_role(client, front_desk, ward_nurse):
+    html = signed_in(client, front_desk).get(reverse("scheduling:arrivals")).content.decode()
+    nav = html.split("</nav>")[0]
+    assert ">Schedule</a>" in nav
+    assert 'aria-current="page">Arrivals</a>' in nav
+    nav = signed_in(client, ward_nurse).get(reverse("home")).content.decode().split("</nav>")[0]
+    assert ">Schedule</a>" in nav and "Arrivals" not in nav

@@ -164,6 +164,7 @@ def _day_page(request, *, title, here, week_url, department=None, provider=None)
         "week_url": week_url,
         "date_error": date_error,
         "today": timezone.localdate(),
+        "now": timezone.now(),
         "department": department,
         "single": provider is not None,
         "can_book": permissions.can_manage_appointments(request.user),

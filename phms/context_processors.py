@@ -5,6 +5,8 @@ from access.roles import Role, primary_role
 # The pages of the portal app that belong to other nav entries than "My record".
 CHANGE_REQUEST_PAGES = frozenset({"review_queue", "review"})
 FRONT_DESK_PATIENT_PAGES = frozenset({"invitation", "proxies", "proxy_revoke"})
+# The scheduling pages that belong to "Arrivals" rather than "Schedule".
+ARRIVALS_PAGES = frozenset({"arrivals", "walk_in", "check_in"})
 
 
 def _current_section(request) -> str:
@@ -18,6 +20,8 @@ def _current_section(request) -> str:
         if match.url_name in FRONT_DESK_PATIENT_PAGES:
             return "patients"
         return "portal"
+    if match.namespace == "scheduling":
+        return "arrivals" if match.url_name in ARRIVALS_PAGES else "schedule"
     if match.namespace in ("patients", "billing", "admin"):
         return match.namespace
     return "home" if match.url_name == "home" else ""
@@ -38,6 +42,8 @@ def navigation(request):
             "admin": user.is_staff,
             "portal": permissions.can_use_portal(user),
             "change_requests": permissions.can_review_change_requests(user),
+            "schedule": permissions.can_view_schedules(user),
+            "arrivals": permissions.can_manage_appointments(user),
         }
     }
 

@@ -67,3 +67,21 @@ def get_open_request_for_user(user, pk) -> AppointmentRequest:
     if appointment_request is None:
         raise Http404("No such request")
     return appointment_request
+
+
+def appointment_actions(user, appointment) -> dict:
+    """What the appointment page offers this user now (flags for its buttons)."""
+    Status = Appointment.Status
+    manages = permissions.can_manage_appointments(user)
+    booked = appointment.status == Status.BOOKED
+    return {
+        "reschedule": manages and booked,
+        "cancel": manages and appointment.may_become(Status.CANCELLED),
+        # A video visit checks in when the clinician starts it.
+        "check_in": manages and not appointment.is_video and appointment.may_become(Status.ARRIVED),
+        "start": permissions.can_start_visit(user, appointment)
+        and appointment.may_become(Status.IN_PROGRESS)
+        and (appointment.status == Status.ARRIVED or appointment.is_video),
+        "chart": permissions.can_view_clinical(user, appointment.patient),
+        "patient_page": manages,
+    }

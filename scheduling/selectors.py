@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from access import permissions
-from providers.models import HealthcareProvider
+from providers.models import Department, HealthcareProvider
 from scheduling.models import Appointment, AppointmentRequest, ScheduleException, WorkingHours
 
 Status = Appointment.Status
@@ -36,6 +36,8 @@ class ScheduleEntry:
     ends_at: datetime
     appointment: Appointment | None = None
     away: ScheduleException | None = None
+    # For a free slot: the department of the working hours it belongs to (where to book it).
+    department: Department | None = None
     # Whether the user may see who the appointment is for (else the line says "Booked").
     shows_patient: bool = False
 
@@ -135,7 +137,9 @@ def _entries_for(column: ProviderDay, day, appointments, away, visible_ids) -> N
                     ),
                     None,
                 )
-                column.entries.append(ScheduleEntry(moment, moment + step, away=leave))
+                column.entries.append(
+                    ScheduleEntry(moment, moment + step, away=leave, department=block.department)
+                )
             moment += step
     for appointment in appointments:
         if appointment.pk not in placed:
@@ -400,3 +404,77 @@ def bookable_slots(*, provider, department, day: date, limit: int = 40) -> list[
         if entry.is_free and entry.starts_at >= now
     ]
     return starts[:limit]
+
+
+# The front desk's pages ------------------------------------------------------------------
+
+
+def providers_for_booking(*, department=None):
+    """Providers who have working hours (in `department` when given): whom a clerk books."""
+    hours = WorkingHours.objects.all()
+    if department is not None:
+        hours = hours.filter(department=department)
+    return (
+        HealthcareProvider.objects.with_kind()
+        .filter(pk__in=hours.values("provider_id"))
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def patient_ids_shown(schedule: DaySchedule) -> list[int]:
+    """The patients a day schedule names to its reader (for the access log)."""
+    return [
+        entry.appointment.patient_id
+        for column in schedule.columns
+        for entry in column.entries
+        if entry.appointment is not None and entry.shows_patient
+    ]
+
+
+@dataclass
+class HistoryLine:
+    when: datetime
+    who: str
+    what: str
+
+
+_STATUS_EVENTS = {
+    Status.ARRIVED: "Checked in",
+    Status.IN_PROGRESS: "Visit started",
+    Status.COMPLETED: "Completed",
+    Status.NO_SHOW: "Marked as a no-show",
+}
+
+
+def _history_what(record, previous, providers) -> str:
+    if previous is None:
+        return "Checked in as a walk-in" if record.walk_in else "Booked"
+    if record.status != previous.status:
+        if record.status == Status.CANCELLED:
+            return f"Cancelled: {record.cancel_reason}" if record.cancel_reason else "Cancelled"
+        return _STATUS_EVENTS.get(record.status, f"Now {record.get_status_display().lower()}")
+    if record.starts_at != previous.starts_at or record.provider_id != previous.provider_id:
+        provider = providers.get(record.provider_id)
+        with_whom = f" with {provider.display_name}" if provider is not None else ""
+        when = timezone.localtime(record.starts_at)
+        return f"Moved to {when:%A %Y-%m-%d %H:%M}{with_whom}"
+    return "Details changed"
+
+
+def appointment_history(appointment) -> list[HistoryLine]:
+    """Who booked, moved, checked in or cancelled the appointment, oldest first (2 queries)."""
+    records = list(
+        appointment.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    providers = HealthcareProvider.all_objects.select_related("doctor", "nurse").in_bulk(
+        {record.provider_id for record in records}
+    )
+    lines, previous = [], None
+    for record in records:
+        user = record.history_user
+        who = (user.get_full_name() or user.get_username()) if user is not None else "The system"
+        lines.append(
+            HistoryLine(record.history_date, who, _history_what(record, previous, providers))
+        )
+        previous = record
+    return lines

@@ -51,7 +51,7 @@ def _local(moment: datetime) -> datetime:
 
 
 def _when(moment: datetime) -> str:
-    return f"{_local(moment):%Y-%m-%d %H:%M}"
+    return f"{_local(moment):%a %Y-%m-%d %H:%M}"
 
 
 def _lock_provider(provider) -> None:

@@ -271,6 +271,27 @@ def _open_invitation_token() -> str:
     return token
 
 
+# Scheduling: who reads schedules, who books, and who sees an appointment of patient_record.
+SCHEDULE_READERS = (DOCTOR, NURSE, DOCTOR_ELSEWHERE, FRONT_DESK, ADMINISTRATOR)
+SCHEDULE_READERS_PAGE = statuses(403, **dict.fromkeys(SCHEDULE_READERS, 200))
+# A schedule of a department / provider no persona works in: clinicians 404, others 403.
+SCHEDULE_OF_OTHERS = statuses(
+    403, front_desk=200, administrator=200, **dict.fromkeys(CLINICIANS + (DOCTOR_ELSEWHERE,), 404)
+)
+DESK_PAGE = statuses(403, front_desk=200, administrator=200)
+# The appointment's getter first (404 to who may not see it), then the page's predicate.
+APPOINTMENT_PAGE = statuses(
+    404, attending_doctor=200, ward_nurse=200, front_desk=200, administrator=200, patient_user=403
+)
+APPOINTMENT_DESK_PAGE = statuses(
+    404, attending_doctor=403, ward_nurse=403, front_desk=200, administrator=200, patient_user=403
+)
+
+
+def _appointment(t):
+    return {"pk": t.appointment.pk}
+
+
 URL_ACCESS: dict[str, Row] = {
     # phms ------------------------------------------------------------------------------------
     "home": Row(
@@ -471,5 +492,49 @@ URL_ACCESS: dict[str, Row] = {
         notes="reviewers see every patient; everyone else is refused before the lookup",
     ),
     # scheduling: front desk (scheduling/views/desk.py) -------------------------------------
+    "scheduling:index": Row(expect=SCHEDULE_READERS_PAGE),
+    "scheduling:department_day": Row(
+        kwargs=lambda t: {"pk": t.appointment.department.pk},
+        expect=SCHEDULE_OF_OTHERS,
+        tamper=False,
+        notes="no patient in the URL; the personas' departments are not the appointment's",
+    ),
+    "scheduling:department_week": Row(
+        kwargs=lambda t: {"pk": t.appointment.department.pk},
+        expect=SCHEDULE_OF_OTHERS,
+        tamper=False,
+    ),
+    "scheduling:provider_day": Row(
+        kwargs=lambda t: {"pk": t.appointment.provider.pk},
+        expect=SCHEDULE_OF_OTHERS,
+        tamper=False,
+        notes="the appointment's doctor is no persona and in no persona's department",
+    ),
+    "scheduling:provider_week": Row(
+        kwargs=lambda t: {"pk": t.appointment.provider.pk},
+        expect=SCHEDULE_OF_OTHERS,
+        tamper=False,
+    ),
+    "scheduling:book": Row(
+        expect=DESK_PAGE, notes="without ?patient= it asks the clerk to find the patient first"
+    ),
+    "scheduling:arrivals": Row(expect=DESK_PAGE),
+    "scheduling:walk_in": Row(expect=DESK_PAGE, notes="without ?patient=: find the patient first"),
+    "scheduling:request_queue": Row(expect=DESK_PAGE),
+    "scheduling:request_decline": Row(
+        kwargs=lambda t: {"request_pk": t.appointment_request.pk},
+        expect=statuses(404, front_desk=200, administrator=200),
+        notes="only who books sees the queue: a request does not exist for anyone else",
+    ),
+    "scheduling:appointment": Row(
+        kwargs=_appointment,
+        expect=APPOINTMENT_PAGE,
+        notes="the care team sees its patient's appointment; patients use the portal (403)",
+    ),
+    "scheduling:reschedule": Row(kwargs=_appointment, expect=APPOINTMENT_DESK_PAGE),
+    "scheduling:cancel": Row(kwargs=_appointment, expect=APPOINTMENT_DESK_PAGE),
+    "scheduling:check_in": Row(
+        kwargs=_appointment, expect=statuses(405), tamper=False, notes="POST only"
+    ),
     # scheduling: clinicians (scheduling/views/clinician.py) and the portal's appointments -----
 }

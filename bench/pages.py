@@ -217,12 +217,12 @@ def _busy_department():
     department = Department.objects.create(
         organization=Organization.objects.order_by("pk").first(), name="Bench outpatients"
     )
-    doctors = Doctor.objects.bulk_create(
-        [
-            Doctor(first_name="Bench", last_name=f"Clinician {index:02d}", department=department)
-            for index in range(DEPARTMENT_PROVIDERS)
-        ]
-    )
+    doctors = [
+        Doctor.objects.create(
+            first_name="Bench", last_name=f"Clinician {index:02d}", department=department
+        )
+        for index in range(DEPARTMENT_PROVIDERS)
+    ]
     WorkingHours.objects.bulk_create(
         WorkingHours(
             provider=doctor,

@@ -15,6 +15,9 @@ from providers.models import Department, HealthcareProvider
 from scheduling.models import Appointment, AppointmentRequest, ScheduleException, WorkingHours
 
 Status = Appointment.Status
+# A day schedule reads only these: thousands of appointments a day make every column count.
+APPOINTMENT_FIELDS = [field.name for field in Appointment._meta.concrete_fields]
+SCHEDULE_PATIENT_FIELDS = ("first_name", "last_name", "mrn")
 SHOWN_STATUSES = [status for status in Status.values if status != Status.CANCELLED]
 
 
@@ -100,23 +103,28 @@ def _hours_on(day: date, *, department=None, provider=None):
 
 def _entries_for(column: ProviderDay, day, appointments, away, visible_ids) -> None:
     """Slots of each block, each either free, taken by an appointment, or away; then the
-    appointments outside the blocks (walk-ins, hours changed after booking)."""
+    appointments outside the blocks (walk-ins, hours changed after booking).
+
+    `appointments` come ordered by start, so each block walks them once alongside its slots.
+    """
     placed = set()
+    booked = [appointment for appointment in appointments if not appointment.walk_in]
     for block in column.hours:
         moment = timezone.make_aware(datetime.combine(day, block.starts_at))
         block_end = timezone.make_aware(datetime.combine(day, block.ends_at))
         step = timedelta(minutes=block.slot_minutes)
+        first = 0  # appointments before `first` end before the current slot
         while moment + step <= block_end:
-            taken = next(
-                (
-                    appointment
-                    for appointment in appointments
-                    if appointment.starts_at < moment + step
-                    and appointment.ends_at > moment
-                    and not appointment.walk_in
-                ),
-                None,
-            )
+            slot_end = moment + step
+            while first < len(booked) and booked[first].ends_at <= moment:
+                first += 1
+            taken = None
+            for appointment in booked[first:]:
+                if appointment.starts_at >= slot_end:
+                    break
+                if appointment.ends_at > moment:
+                    taken = appointment
+                    break
             if taken is not None:
                 if taken.pk not in placed:
                     placed.add(taken.pk)
@@ -133,14 +141,14 @@ def _entries_for(column: ProviderDay, day, appointments, away, visible_ids) -> N
                     (
                         exception
                         for exception in away
-                        if exception.starts_at < moment + step and exception.ends_at > moment
+                        if exception.starts_at < slot_end and exception.ends_at > moment
                     ),
                     None,
                 )
                 column.entries.append(
-                    ScheduleEntry(moment, moment + step, away=leave, department=block.department)
+                    ScheduleEntry(moment, slot_end, away=leave, department=block.department)
                 )
-            moment += step
+            moment = slot_end
     for appointment in appointments:
         if appointment.pk not in placed:
             column.entries.append(
@@ -169,7 +177,9 @@ def day_schedule(*, user, day: date, department=None, provider=None) -> DaySched
     appointments = (
         Appointment.objects.on_day(start, end)
         .filter(status__in=SHOWN_STATUSES)
-        .select_related("patient", "provider__doctor", "provider__nurse", "encounter")
+        .select_related("patient")
+        .only(*APPOINTMENT_FIELDS, *(f"patient__{name}" for name in SCHEDULE_PATIENT_FIELDS))
+        .order_by("starts_at", "pk")
     )
     if department is not None:
         appointments = appointments.filter(department=department)
@@ -179,8 +189,11 @@ def day_schedule(*, user, day: date, department=None, provider=None) -> DaySched
     by_provider = defaultdict(list)
     for appointment in appointments:
         by_provider[appointment.provider_id].append(appointment)
-        if appointment.provider_id not in columns:
-            columns[appointment.provider_id] = ProviderDay(appointment.provider)
+    # Providers booked that day outside their (current) working hours still get a column.
+    for extra in HealthcareProvider.objects.filter(
+        pk__in=sorted(set(by_provider) - set(columns))
+    ):
+        columns[extra.pk] = ProviderDay(extra)
     away_by_provider = defaultdict(list)
     for exception in ScheduleException.objects.filter(
         provider_id__in=list(columns), starts_at__lt=end, ends_at__gt=start

@@ -355,10 +355,7 @@ def appointment_cancel(request, appointment_pk):
     )
     if cancelled:
         starts = timezone.localtime(appointment.starts_at)
-        messages.success(
-            request,
-            f"Your appointment of {starts:%A} {starts.day} {starts:%B %Y at %H:%M} is cancelled.",
-        )
+        messages.success(request, f"Your appointment of {starts:%Y-%m-%d %H:%M} is cancelled.")
         return redirect("portal:appointments")
     context = {"form": form, "appointment": appointment}
     return _render(request, "portal/appointment_cancel.html", context, current="appointments")

@@ -51,7 +51,7 @@ def _local(moment: datetime) -> datetime:
 
 
 def _when(moment: datetime) -> str:
-    return f"{_local(moment):%a %d %b %Y %H:%M}"
+    return f"{_local(moment):%Y-%m-%d %H:%M}"  # the one date format of the site
 
 
 def _lock_provider(provider) -> None:

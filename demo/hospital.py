@@ -7,6 +7,10 @@ Everything is drawn from one `random.Random(seed)` and a Faker seeded with the s
 seed, so the same seed gives the same people, codes and amounts. Dates are offsets
 from `as_of` (default: today); pass `as_of` as well to reproduce the dates too.
 
+The schedules (departments, weekly working hours, two weeks of appointments from today,
+some of today's patients already checked in) are drawn from a second `random.Random`, so
+the population of a seed stays the same with or without them.
+
 Catalogs are written with simple-history's `bulk_create_with_history`; the population
 (about 30 rows per patient) goes through `_RowWriter`, which inserts the rows and their
 "created" history records with `executemany`, several times faster.
@@ -23,7 +27,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
@@ -50,7 +54,9 @@ from patients.models import (
 from patients.services import care_assignment_create
 from portal.models import ProxyAccess
 from portal.services import proxy_access_grant
-from providers.models import Doctor, Nurse, Organization, Specialty
+from providers.models import Department, Doctor, Nurse, Organization, Specialty
+from scheduling.models import Appointment, WorkingHours
+from scheduling.services import ENCOUNTER_CLASS_OF_KIND
 
 # Documented in the README and printed by `seed_demo --print-logins`. It passes the
 # password validators; it is for local demos only.
@@ -84,6 +90,36 @@ DEMO_PROXY = DemoLogin(
 DEMO_PROXY_DAYS = 365
 DOCTOR_TEAM_SIZE = 20
 NURSE_TEAM_SIZE = 8
+
+# Scheduling: departments of each organization, weekly hours, two weeks of appointments.
+CARDIOLOGY_CLINIC = "Cardiology clinic"
+MEDICINE_CLINIC = "General medicine clinic"
+NURSING_CLINIC = "Nursing clinic"
+DEPARTMENTS = (CARDIOLOGY_CLINIC, MEDICINE_CLINIC, NURSING_CLINIC)
+SCHEDULE_DAYS = 14
+WORKING_BLOCKS = ((time(8, 0), time(12, 0)), (time(13, 0), time(17, 0)))
+# The demo doctor and nurse also hold a weekend morning clinic: a demo always has a day.
+WEEKEND_BLOCK = (time(9, 0), time(13, 0))
+DOCTOR_SLOT_MINUTES = 20
+NURSE_SLOT_MINUTES = 15
+# Shares of the slots booked: the demo doctor's and nurse's days are full enough to work.
+DEMO_LOGIN_FILL = 0.6
+OTHERS_FILL = 0.35
+ARRIVED_TODAY_DEMO = 3
+APPOINTMENT_KINDS = [
+    (Appointment.Kind.FOLLOW_UP, 50),
+    (Appointment.Kind.NEW_PATIENT, 20),
+    (Appointment.Kind.CHECKUP, 20),
+    (Appointment.Kind.URGENT, 10),
+]
+APPOINTMENT_REASONS = {
+    Appointment.Kind.FOLLOW_UP: ["Blood pressure review", "Medication review", "Lab results"],
+    Appointment.Kind.NEW_PATIENT: ["Chest pain on exertion", "Shortness of breath", "Palpitations"],
+    Appointment.Kind.CHECKUP: ["Annual check-up", "Pre-operative check"],
+    Appointment.Kind.URGENT: ["Fever for three days", "Sudden dizziness"],
+    Appointment.Kind.NURSING: ["Wound dressing", "Blood draw", "Vaccination", "INR check"],
+}
+VIDEO_LINK = "https://video.example.org/phms-demo/{number:04d}"
 
 # Catalogs ---------------------------------------------------------------------------
 
@@ -350,6 +386,7 @@ class _Catalogs:
     covid_pcr: LabTest
     medications: dict
     charges: dict
+    departments: dict = field(default_factory=dict)  # (organization pk, name) -> Department
 
 
 @dataclass
@@ -461,7 +498,8 @@ class _Hospital:
                 for code, text, price in SERVICE_CHARGES
             ],
         )
-        doctors, nurses = self._staff(summary, patients, organizations, specialties)
+        departments = self._departments(summary, organizations)
+        doctors, nurses = self._staff(summary, patients, organizations, specialties, departments)
         return _Catalogs(
             organizations=organizations,
             doctors=doctors,
@@ -473,6 +511,7 @@ class _Hospital:
             covid_pcr=lab_tests[COVID_PCR[0]],
             medications=medications,
             charges=charges,
+            departments=departments,
         )
 
     @staticmethod
@@ -500,8 +539,24 @@ class _Hospital:
             summary.add(model, 1)
         return row
 
-    def _staff(self, summary, patients, organizations, specialties):
-        """Doctors (a quarter of them cardiologists) and nurses; multi-table rows, one by one."""
+    @staticmethod
+    def _departments(summary, organizations) -> dict:
+        """The clinics of each organization, reusing those already there."""
+        departments = {}
+        for organization in organizations:
+            for name in DEPARTMENTS:
+                department = Department.objects.filter(organization=organization, name=name).first()
+                if department is None:
+                    department = Department(organization=organization, name=name)
+                    department._change_reason = CHANGE_REASON
+                    department.save()
+                    summary.add(Department, 1)
+                departments[(organization.pk, name)] = department
+        return departments
+
+    def _staff(self, summary, patients, organizations, specialties, departments):
+        """Doctors (a quarter of them cardiologists) and nurses, each in a department of their
+        organization; multi-table rows, one by one."""
         doctor_count = min(max(patients // 150, 12), 80)
         nurse_count = min(max(patients // 200, 8), 60)
         doctors, nurses = [], []
@@ -515,6 +570,12 @@ class _Hospital:
                     gender=sex,
                     specialty=specialties[specialty],
                     organization=organizations[index % len(organizations)],
+                    department=departments[
+                        (
+                            organizations[index % len(organizations)].pk,
+                            CARDIOLOGY_CLINIC if specialty == "Cardiology" else MEDICINE_CLINIC,
+                        )
+                    ],
                     license_number=f"MD{100000 + index}",
                     board_certified=self.rng.random() < 0.85,
                 )
@@ -527,6 +588,7 @@ class _Hospital:
                     last_name=self.fake.last_name(),
                     gender=sex,
                     organization=organizations[index % 2],
+                    department=departments[(organizations[index % 2].pk, NURSING_CLINIC)],
                     license_number=f"RN{200000 + index}",
                     ward=WARDS[index % len(WARDS)],
                 )
@@ -996,6 +1058,8 @@ def _preparer(field):
         return connection.ops.adapt_datetimefield_value
     if isinstance(field, models.DateField):
         return connection.ops.adapt_datefield_value
+    if isinstance(field, models.TimeField):
+        return connection.ops.adapt_timefield_value
     if isinstance(field, models.UUIDField):
         return functools.partial(field.get_db_prep_save, connection=connection)
     return _as_is
@@ -1050,7 +1114,223 @@ def demo_seed(*, patients: int, seed: int, as_of: date | None = None, progress=N
                 progress(min(start + CHUNK_PATIENTS, patients))
     with transaction.atomic():
         demo_logins_create(catalogs=catalogs, summary=summary)
+    with transaction.atomic():
+        demo_schedules_create(catalogs=catalogs, summary=summary, seed=seed, now=now)
     return summary
+
+
+class _Schedules:
+    """Working hours and two weeks of appointments that obey the booking rules: inside the
+    provider's hours, on their slot grid, never over another appointment of the provider or
+    of the patient (a patient has at most one appointment a day). Today's first patients
+    are checked in as `appointment_check_in` does it: arrived, an open encounter of the class
+    the appointment type maps to, the provider on its care team.
+    """
+
+    def __init__(self, *, seed: int, now: datetime, booked_by):
+        # Its own generator: the population of a seed does not depend on the schedules.
+        self.rng = random.Random(seed * 7919 + 13)
+        self.now = now
+        self.today = timezone.localtime(now).date()
+        self.booked_by = booked_by
+        self.hours: list[WorkingHours] = []
+        self.appointments: list[Appointment] = []
+        self.encounters: list[Encounter] = []
+        self.assignments: list[CareAssignment] = []
+        self.busy: set[tuple[int, date]] = set()  # (patient pk, day) already booked
+        self.videos = 0
+
+    def working_hours(self, provider, *, slot_minutes: int, weekend: bool = False) -> list:
+        blocks = []
+        for weekday in range(7 if weekend else 5):
+            for starts_at, ends_at in WORKING_BLOCKS if weekday < 5 else (WEEKEND_BLOCK,):
+                blocks.append(
+                    WorkingHours(
+                        provider=provider,
+                        department=provider.department,
+                        weekday=weekday,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        slot_minutes=slot_minutes,
+                    )
+                )
+        self.hours.extend(blocks)
+        return blocks
+
+    @staticmethod
+    def slots(blocks, day: date) -> list[datetime]:
+        found = []
+        for block in blocks:
+            if block.weekday != day.weekday():
+                continue
+            moment = timezone.make_aware(datetime.combine(day, block.starts_at))
+            end = timezone.make_aware(datetime.combine(day, block.ends_at))
+            step = timedelta(minutes=block.slot_minutes)
+            while moment + step <= end:
+                found.append(moment)
+                moment += step
+        return found
+
+    def _free_patient(self, day: date, patients: list, preferred: list) -> int | None:
+        for pk in preferred:
+            if (pk, day) not in self.busy:
+                preferred.remove(pk)
+                return pk
+        for _attempt in range(8):
+            pk = self.rng.choice(patients)
+            if (pk, day) not in self.busy:
+                return pk
+        return None
+
+    def _book(self, provider, patient_pk, starts_at, minutes, *, video=False) -> Appointment:
+        kind = (
+            Appointment.Kind.NURSING
+            if isinstance(provider, Nurse)
+            else _weighted(self.rng, APPOINTMENT_KINDS)
+        )
+        appointment = Appointment(
+            patient_id=patient_pk,
+            provider=provider,
+            department=provider.department,
+            starts_at=starts_at,
+            duration_minutes=minutes,
+            ends_at=starts_at + timedelta(minutes=minutes),
+            kind=kind,
+            reason=self.rng.choice(APPOINTMENT_REASONS[kind]),
+            booked_by=self.booked_by,
+        )
+        if video:
+            self.videos += 1
+            appointment.mode = Appointment.Mode.VIDEO
+            appointment.meeting_link = VIDEO_LINK.format(number=self.videos)
+        self.busy.add((patient_pk, timezone.localtime(starts_at).date()))
+        self.appointments.append(appointment)
+        return appointment
+
+    def _check_in(self, appointment: Appointment, arrived_at: datetime) -> None:
+        encounter = Encounter(
+            patient_id=appointment.patient_id,
+            encounter_class=ENCOUNTER_CLASS_OF_KIND[Appointment.Kind(appointment.kind)],
+            status=Encounter.Status.IN_PROGRESS,
+            admitted_at=arrived_at,
+            reason=appointment.reason,
+            organization_id=appointment.department.organization_id,
+        )
+        self.encounters.append(encounter)
+        nursing = appointment.kind == Appointment.Kind.NURSING
+        self.assignments.append(
+            CareAssignment(
+                encounter=encounter,
+                provider=appointment.provider,
+                role=CareAssignment.Role.NURSING if nursing else CareAssignment.Role.ATTENDING,
+            )
+        )
+        appointment.status = Appointment.Status.ARRIVED
+        appointment.arrived_at = arrived_at
+        appointment.encounter = encounter
+
+    def book_provider(
+        self, provider, blocks, *, patients, fill, arrivals=0, arriving=(), video=False, first=()
+    ) -> None:
+        """Book a share `fill` of the provider's slots from today on. Today, `arrivals`
+        patients (drawn from `arriving`) are checked in: those due last before now, or the
+        day's first when it has not begun. `video`: the first free slot is a video visit.
+        `first` are booked before anyone else, two days ahead at least (they may cancel)."""
+        minutes = blocks[0].slot_minutes
+        first = list(first)
+        for offset in range(SCHEDULE_DAYS):
+            day = self.today + timedelta(days=offset)
+            slots = self.slots(blocks, day)
+            due = []
+            if offset == 0 and arrivals:
+                past = [slot for slot in slots if slot < self.now]
+                due = past[-arrivals:] if past else slots[:arrivals]
+                for slot in due:
+                    patient_pk = self._free_patient(day, list(arriving) or patients, [])
+                    if patient_pk is not None:
+                        appointment = self._book(provider, patient_pk, slot, minutes)
+                        self._check_in(appointment, min(slot, self.now) - timedelta(minutes=5))
+            free = [slot for slot in slots if slot >= self.now and slot not in due]
+            if video and free:
+                patient_pk = self._free_patient(day, patients, [])
+                if patient_pk is not None:
+                    self._book(provider, patient_pk, free.pop(0), minutes, video=True)
+                    video = False
+            for slot in free:
+                if self.rng.random() >= fill:
+                    continue
+                patient_pk = self._free_patient(day, patients, first if offset >= 2 else [])
+                if patient_pk is not None:
+                    self._book(provider, patient_pk, slot, minutes)
+
+
+def _pks(queryset) -> list[int]:
+    return list(queryset.order_by("mrn").values_list("pk", flat=True).distinct())
+
+
+def demo_schedules_create(*, catalogs: _Catalogs, summary: DemoSummary, seed: int, now) -> None:
+    """Working hours for the demo clinicians and most other providers, and appointments for
+    the coming two weeks, today included: the demo doctor and nurse have patients waiting
+    today, the doctor a video visit, and the portal's records upcoming visits."""
+    doctor = Doctor.objects.select_related("department").get(user__username="doctor")
+    nurse = Nurse.objects.select_related("department").get(user__username="nurse")
+    desk = get_user_model().objects.filter(username="frontdesk").first()
+    schedules = _Schedules(seed=seed, now=now, booked_by=desk)
+    # Who is admitted now is not booked in clinic; a check-in would open a second encounter.
+    admitted = Encounter.objects.filter(discharged_at__isnull=True).values("patient_id")
+    patients = _pks(Patient.objects.exclude(pk__in=admitted))
+    if not patients:
+        return
+    portal_records = _pks(
+        Patient.objects.filter(
+            Q(user__username="patient") | Q(proxy_accesses__proxy__username="proxy")
+        ).exclude(pk__in=admitted)
+    )
+    # The demo clinicians' arrivals come from their care teams: whom they see stays the same.
+    team = _pks(Patient.objects.visible_to(doctor.user).exclude(pk__in=admitted))
+    nurse_team = _pks(Patient.objects.visible_to(nurse.user).exclude(pk__in=admitted))
+    schedules.book_provider(
+        doctor,
+        schedules.working_hours(doctor, slot_minutes=DOCTOR_SLOT_MINUTES, weekend=True),
+        patients=patients,
+        fill=DEMO_LOGIN_FILL,
+        arrivals=ARRIVED_TODAY_DEMO,
+        arriving=team,
+        video=True,
+        first=portal_records,
+    )
+    schedules.book_provider(
+        nurse,
+        schedules.working_hours(nurse, slot_minutes=NURSE_SLOT_MINUTES, weekend=True),
+        patients=patients,
+        fill=DEMO_LOGIN_FILL,
+        arrivals=ARRIVED_TODAY_DEMO,
+        arriving=nurse_team,
+    )
+    # Two doctors in three and every other nurse keep office hours; the rest work wards.
+    others = [
+        (provider, DOCTOR_SLOT_MINUTES)
+        for index, provider in enumerate(catalogs.doctors)
+        if index % 3 != 2
+    ] + [
+        (provider, NURSE_SLOT_MINUTES)
+        for index, provider in enumerate(catalogs.nurses)
+        if index % 2 == 0
+    ]
+    blocks = [schedules.working_hours(provider, slot_minutes=slot) for provider, slot in others]
+    days = [schedules.today + timedelta(days=offset) for offset in range(SCHEDULE_DAYS)]
+    slots = sum(len(schedules.slots(hours, day)) for hours in blocks for day in days)
+    # About one appointment per patient in the two weeks, at most OTHERS_FILL of the slots.
+    fill = min(OTHERS_FILL, len(patients) / slots) if slots else 0
+    for index, ((provider, _slot), hours) in enumerate(zip(others, blocks, strict=True)):
+        schedules.book_provider(
+            provider, hours, patients=patients, fill=fill, arrivals=1 if index % 2 == 0 else 0
+        )
+    writer = _RowWriter(now=now, summary=summary)
+    writer.write(Encounter, schedules.encounters)
+    writer.write(CareAssignment, schedules.assignments)
+    writer.write(WorkingHours, schedules.hours)
+    writer.write(Appointment, schedules.appointments)
 
 
 @functools.cache
@@ -1103,6 +1383,9 @@ def demo_logins_create(*, catalogs: _Catalogs, summary: DemoSummary) -> None:
         license_number="MD-DEMO-0001",
         board_certified=True,
     )
+    doctor.department = doctor.department or catalogs.departments.get(
+        (catalogs.organizations[0].pk, CARDIOLOGY_CLINIC)
+    )
     doctor.full_clean()
     doctor.save()
     nurse_user = _login(specs[Role.NURSE])
@@ -1114,6 +1397,9 @@ def demo_logins_create(*, catalogs: _Catalogs, summary: DemoSummary) -> None:
         organization=catalogs.organizations[0],
         license_number="RN-DEMO-0001",
         ward=WARDS[0],
+    )
+    nurse.department = nurse.department or catalogs.departments.get(
+        (catalogs.organizations[0].pk, NURSING_CLINIC)
     )
     nurse.full_clean()
     nurse.save()

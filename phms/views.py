@@ -3,12 +3,16 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from access import permissions
+from access.audit import Section, access_log_record_list
 from core import documents
 from patients.selectors import clinician_worklist
+from scheduling.models import Appointment
+from scheduling.selectors import my_day
 
 
 def _database_status() -> str:
@@ -48,6 +52,37 @@ def favicon(request):
     return redirect(static("favicon.svg"))
 
 
+def _startable(appointment) -> bool:
+    # As scheduling.services.appointment_start: an arrived patient, or a booked video visit
+    # (which checks in as it starts).
+    return appointment.may_become(Appointment.Status.IN_PROGRESS) and (
+        appointment.status == Appointment.Status.ARRIVED or appointment.is_video
+    )
+
+
+def _my_day(request) -> dict | None:
+    """The signed-in provider's appointments today, arrived first; None without a provider."""
+    provider = getattr(request.user, "provider", None)
+    if provider is None:
+        return None
+    appointments = my_day(request.user)
+    access_log_record_list(
+        request,
+        patient_ids=[appointment.patient_id for appointment in appointments],
+        section=Section.SCHEDULE,
+        detail="my day",
+    )
+    rows = [
+        {
+            "appointment": appointment,
+            "startable": _startable(appointment),
+            "in_progress": appointment.status == Appointment.Status.IN_PROGRESS,
+        }
+        for appointment in appointments
+    ]
+    return {"provider": provider, "today": timezone.localdate(), "rows": rows}
+
+
 @login_required
 @require_GET
 def home(request):
@@ -61,4 +96,5 @@ def home(request):
     }
     if permissions.is_clinician(user):
         context["worklist"] = clinician_worklist(user)
+        context["my_day"] = _my_day(request)
     return render(request, "phms/home.html", context)

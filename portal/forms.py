@@ -6,7 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from patients.models import EmergencyContact
+from portal import selectors
 from portal.models import ADDRESS_FIELDS, ChangeRequest, ProxyAccess
+from scheduling.models import Appointment, AppointmentRequest
 
 PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ().\-/]+$")
 PHONE_HELP = "Digits, spaces and + - ( ) only, e.g. +1 617 555 0100."
@@ -95,6 +97,70 @@ def change_form_values(form) -> dict:
     if isinstance(form, AddressChangeForm):
         return {name: form.cleaned_data[name] for name in ADDRESS_FIELDS}
     return dict(form.cleaned_data)
+
+
+# Appointments ---------------------------------------------------------------------------------
+
+
+class ProviderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        specialty = f" ({obj.specialty.name})" if obj.specialty_id else ""
+        return f"{obj.display_name}{specialty}"
+
+
+class AppointmentRequestForm(forms.Form):
+    """What the patient asks the front desk for; the desk books the time."""
+
+    department = forms.ModelChoiceField(
+        label="Department or clinic",
+        queryset=selectors.request_departments(),
+        error_messages={"invalid_choice": "Choose one of the departments in the list."},
+    )
+    provider = ProviderChoiceField(
+        label="Doctor or nurse (optional)",
+        queryset=selectors.request_providers(),
+        required=False,
+        empty_label="Anyone available",
+        error_messages={"invalid_choice": "Choose one of the providers in the list."},
+    )
+    mode = forms.ChoiceField(
+        label="How", choices=Appointment.Mode.choices, initial=Appointment.Mode.IN_PERSON
+    )
+    earliest_on = forms.DateField(
+        label="Not before",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The first day that suits you.",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD, e.g. 2025-07-01."},
+    )
+    window = forms.ChoiceField(
+        label="Time of day",
+        choices=AppointmentRequest.Window.choices,
+        initial=AppointmentRequest.Window.ANY,
+    )
+    reason = forms.CharField(
+        label="What is it about?",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text='A few words for the front desk, e.g. "knee pain for two weeks".',
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Fresh querysets per form: departments and providers change while the server runs.
+        self.fields["department"].queryset = selectors.request_departments()
+        self.fields["provider"].queryset = selectors.request_providers()
+        if not self.is_bound:
+            self.initial.setdefault("earliest_on", timezone.localdate())
+
+
+class AppointmentCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        required=False,
+        max_length=150,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Helps the front desk offer the time to someone else.",
+    )
 
 
 # Getting an account --------------------------------------------------------------------------

@@ -21,8 +21,13 @@ from billing.models import Bill
 from patients.models import Allergy, Diagnosis, Encounter, LabResult, Patient, Prescription
 from patients.notes import notes_for_patient
 from patients.selectors import encounters_with_details
+from portal.access import portal_record_or_404
 from portal.models import ChangeRequest, ProxyAccess
 from portal.results_chart import result_trend_svg
+from providers.models import Department, HealthcareProvider
+from scheduling import selectors as scheduling_selectors
+from scheduling import services as scheduling_services
+from scheduling.models import Appointment, AppointmentRequest, WorkingHours
 
 VISITS_PER_PAGE = 10
 NOTES_PER_PAGE = 10
@@ -99,17 +104,88 @@ def _first_of_each(rows, key: str) -> list:
 
 @dataclass(frozen=True)
 class AppointmentsSection:
-    """Upcoming and past appointments. `connected` stays False until scheduling lands."""
+    """The home page's appointments: the next one and how many more are coming."""
 
-    connected: bool = False
+    connected: bool = True
     upcoming: tuple = ()
-    past: tuple = ()
+    next: Appointment | None = None
+    more: int = 0
+
+
+HOME_UPCOMING = 3
 
 
 def appointments_for(patient) -> AppointmentsSection:
-    """Scheduling (issue 13) is not one of the portal's imports yet: the lead points this at
-    its selector when it lands. Until then the page says appointments are not shown here."""
-    return AppointmentsSection()
+    """The next appointments of the record, for the home page (1 query)."""
+    upcoming = tuple(scheduling_selectors.upcoming_for_patient(patient)[: HOME_UPCOMING + 1])
+    return AppointmentsSection(
+        upcoming=upcoming[:HOME_UPCOMING],
+        next=upcoming[0] if upcoming else None,
+        more=max(len(upcoming) - HOME_UPCOMING, 0),
+    )
+
+
+@dataclass(frozen=True)
+class UpcomingAppointment:
+    appointment: Appointment
+    # Why the portal cannot cancel it ('' when it can): the patient reads this instead.
+    cancel_refusal: str
+
+
+@dataclass
+class AppointmentsPage:
+    upcoming: list[UpcomingAppointment]
+    past: list[Appointment]
+    requests: list[AppointmentRequest]
+
+
+PAST_APPOINTMENTS = 10
+REQUESTS_SHOWN = 10
+
+
+def appointments_page(patient, *, now: dt.datetime | None = None) -> AppointmentsPage:
+    """The appointments page of one record: upcoming (with whether the portal may cancel
+    each), the latest past ones and the requests sent from the portal (3 queries)."""
+    now = now or timezone.now()
+    upcoming = [
+        UpcomingAppointment(
+            appointment=appointment,
+            cancel_refusal=scheduling_services.patient_cancel_refusal(appointment, now=now),
+        )
+        for appointment in scheduling_selectors.upcoming_for_patient(patient, now=now)
+    ]
+    return AppointmentsPage(
+        upcoming=upcoming,
+        past=scheduling_selectors.past_for_patient(patient, now=now, limit=PAST_APPOINTMENTS),
+        requests=scheduling_selectors.requests_of_patient(patient, limit=REQUESTS_SHOWN),
+    )
+
+
+def appointment_of(patient, appointment_pk) -> Appointment:
+    """One appointment of the shown record (its provider and department loaded), else 404."""
+    return portal_record_or_404(
+        Appointment.objects.filter(patient=patient).select_related(
+            "provider__doctor", "provider__nurse", "department"
+        ),
+        pk=appointment_pk,
+    )
+
+
+def appointment_request_of(patient, request_pk) -> AppointmentRequest:
+    """One appointment request of the shown record, else 404."""
+    return portal_record_or_404(AppointmentRequest.objects.filter(patient=patient), pk=request_pk)
+
+
+def request_departments():
+    """The departments a patient may ask for, with their organization (the form's choice)."""
+    return Department.objects.select_related("organization").order_by("organization__name", "name")
+
+
+def request_providers():
+    """Providers the patient may name in a request: those who have working hours."""
+    return HealthcareProvider.objects.filter(
+        pk__in=WorkingHours.objects.values("provider_id")
+    ).order_by("last_name", "first_name", "pk")
 
 
 @dataclass

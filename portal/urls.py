@@ -18,6 +18,18 @@ urlpatterns = [
     path("notes/<str:note_id>/", views.note, name="note"),
     path("bills/", views.bills, name="bills"),
     path("bills/<int:bill_pk>/", views.bill, name="bill"),
+    path("appointments/", views.appointments, name="appointments"),
+    path("appointments/request/", views.appointment_request, name="appointment_request"),
+    path(
+        "appointments/requests/<int:request_pk>/withdraw/",
+        views.appointment_request_withdraw,
+        name="appointment_request_withdraw",
+    ),
+    path(
+        "appointments/<int:appointment_pk>/cancel/",
+        views.appointment_cancel,
+        name="appointment_cancel",
+    ),
     path("who-looked/", views.access_log, name="access_log"),
     path("print/", views.print_record, name="print"),
     path("my-details/", views.details, name="details"),

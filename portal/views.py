@@ -17,10 +17,18 @@ from core.documents import DocumentStoreUnavailable
 from patients.models import EmergencyContact
 from patients.notes import note_get
 from patients.vaccinations import vaccinations_for_patient
+from patients.views.common import posted, submit
 from portal import selectors, services
 from portal.access import portal_patient_for_user, portal_record_select
-from portal.forms import CHANGE_FORMS, ContactRemoveForm, change_form_values
+from portal.forms import (
+    CHANGE_FORMS,
+    AppointmentCancelForm,
+    AppointmentRequestForm,
+    ContactRemoveForm,
+    change_form_values,
+)
 from portal.models import ChangeRequest
+from scheduling import services as scheduling_services
 
 STORE_DOWN = (
     "Your {what} cannot be shown right now: the records store is not answering. "
@@ -273,6 +281,84 @@ def change_request(request, kind):
             return redirect("portal:details")
     context = {"form": form, "title": ChangeRequest.Kind(request_kind).label}
     return _render(request, "portal/change_request.html", context, current="details")
+
+
+@login_required
+@require_GET
+def appointments(request):
+    """Permission: portal users. Upcoming and past appointments and the requests sent."""
+    patient = _read(request, Section.APPOINTMENTS)
+    page = selectors.appointments_page(patient)
+    return _render(request, "portal/appointments.html", {"page": page}, current="appointments")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_request(request):
+    """Permission: portal users. The request waits in the front desk's queue; nothing is
+    booked here."""
+    patient = _read(request, Section.APPOINTMENTS)
+    form = AppointmentRequestForm(posted(request))
+    sent = submit(
+        request,
+        form,
+        scheduling_services.appointment_request_create,
+        patient=patient,
+        by=request.user,
+    )
+    if sent:
+        messages.success(
+            request,
+            "Your request is sent to the front desk. They will book a time and it will show "
+            "under your upcoming appointments.",
+        )
+        return redirect("portal:appointments")
+    context = {"form": form, "title": "Request an appointment"}
+    return _render(request, "portal/appointment_request.html", context, current="appointments")
+
+
+@login_required
+@require_POST
+def appointment_request_withdraw(request, request_pk):
+    """Permission: portal users; a request of another record answers 404."""
+    patient = _read(request, Section.APPOINTMENTS)
+    appointment_request = selectors.appointment_request_of(patient, request_pk)
+    try:
+        scheduling_services.appointment_request_withdraw(
+            appointment_request=appointment_request, by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Your request is withdrawn.")
+    return redirect("portal:appointments")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def appointment_cancel(request, appointment_pk):
+    """Permission: portal users, up to the notice period before the start (after it: call the
+    front desk); an appointment of another record answers 404."""
+    patient = _read(request, Section.APPOINTMENTS)
+    appointment = selectors.appointment_of(patient, appointment_pk)
+    refusal = scheduling_services.patient_cancel_refusal(appointment)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect("portal:appointments")
+    form = AppointmentCancelForm(posted(request))
+    cancelled = submit(
+        request,
+        form,
+        scheduling_services.appointment_cancel_by_patient,
+        appointment=appointment,
+        by=request.user,
+    )
+    if cancelled:
+        starts = timezone.localtime(appointment.starts_at)
+        messages.success(request, f"Your appointment of {starts:%Y-%m-%d %H:%M} is cancelled.")
+        return redirect("portal:appointments")
+    context = {"form": form, "appointment": appointment}
+    return _render(request, "portal/appointment_cancel.html", context, current="appointments")
 
 
 def _portal_only(view):

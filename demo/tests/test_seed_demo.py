@@ -1,5 +1,6 @@
 """seed_demo: a coherent, deterministic demo hospital with one working login per role."""
 
+import datetime as dt
 import hashlib
 from io import StringIO
 
@@ -8,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from access.roles import Role, roles_of
 from billing.models import Bill
@@ -21,6 +23,10 @@ from patients.models import (
     Prescription,
     VitalSigns,
 )
+from providers.models import Department, HealthcareProvider
+from scheduling.models import Appointment, WorkingHours
+from scheduling.selectors import my_day, upcoming_for_patient
+from scheduling.services import booking_refusal, patient_cancel_refusal
 
 PATIENTS = 24
 AS_OF = "2025-06-30"
@@ -107,9 +113,15 @@ def test_it_builds_a_coherent_population(demo):
     assert LabResult.objects.exclude(lab_test__loinc_code="").count() == LabResult.objects.count()
     assert LabResult.objects.exclude(abnormal_flag=LabResult.Flag.NORMAL).exists()
     assert all(patient.ssn_last4 and patient.reveal_ssn() for patient in Patient.objects.all())
-    for encounter in Encounter.objects.all():
+    # Today's check-ins open encounters as the front desk does: billed once the visit is over.
+    checked_in = Encounter.objects.filter(appointments__isnull=False)
+    assert checked_in.exists()
+    for encounter in Encounter.objects.exclude(pk__in=checked_in):
         assert encounter.bills.count() == 1
         assert encounter.care_assignments.filter(role="attending").exists()
+    for encounter in checked_in:
+        assert not encounter.bills.exists() and encounter.is_open
+        assert encounter.care_assignments.exists()
     for bill in Bill.objects.all():
         assert bill.total_amount == sum(line.amount for line in bill.lines.all())
     # Each seeded row has its "created" history record.
@@ -126,7 +138,8 @@ def test_it_builds_a_coherent_population(demo):
 
 
 def test_it_writes_rows_that_pass_model_validation(demo):
-    for model in (Patient, Encounter, VitalSigns, Diagnosis, LabResult, Prescription, Bill):
+    models = (Patient, Encounter, VitalSigns, Diagnosis, LabResult, Prescription, Bill)
+    for model in (*models, Department, WorkingHours, Appointment):
         for row in model.objects.all():
             row.full_clean()
 
@@ -194,3 +207,76 @@ def test_it_leaves_the_database_empty_when_seeding_fails(db, monkeypatch):
         seed()
     assert not Patient.all_objects.exists()
     assert not Encounter.history.exists()
+
+
+# Schedules ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_today(db):
+    """Seeded as of now (no --as-of): the appointments start today."""
+    out = StringIO()
+    call_command("seed_demo", "--patients", str(PATIENTS), "--seed", "3", stdout=out)
+    return out.getvalue()
+
+
+def test_it_gives_the_demo_doctor_a_day_to_work_with_patients_arrived(demo_today, client):
+    doctor = get_user_model().objects.get(username="doctor")
+
+    today = my_day(doctor)
+
+    arrived = [a for a in today if a.status == Appointment.Status.ARRIVED]
+    assert len(arrived) == 3 and today[:3] == arrived  # arrived patients first
+    for appointment in arrived:
+        assert appointment.encounter.is_open
+        assert appointment.patient in Patient.objects.visible_to(doctor)
+        assert appointment.encounter.care_assignments.filter(
+            provider=doctor.provider, ended_at__isnull=True
+        ).exists()
+    client.force_login(doctor)
+    page = client.get(reverse("home")).content.decode()
+    assert page.count("Start visit") >= 3
+    nurse = get_user_model().objects.get(username="nurse")
+    assert any(a.status == Appointment.Status.ARRIVED for a in my_day(nurse))
+
+
+def test_it_books_two_weeks_that_obey_the_booking_rules(demo_today):
+    today = timezone.localdate()
+    appointments = list(Appointment.objects.select_related("provider", "department"))
+    assert len(appointments) > 50
+    days = {timezone.localtime(a.starts_at).date() for a in appointments}
+    assert min(days) == today and max(days) <= today + dt.timedelta(days=13)
+    for appointment in appointments:
+        refusal = booking_refusal(
+            provider=appointment.provider,
+            department=appointment.department,
+            starts_at=appointment.starts_at,
+            duration_minutes=appointment.duration_minutes,
+        )
+        assert refusal == "", refusal
+        assert appointment.booked_by.username == "frontdesk"
+    for key in ("provider_id", "patient_id"):
+        taken = {}
+        for appointment in sorted(appointments, key=lambda a: a.starts_at):
+            previous = taken.get(getattr(appointment, key))
+            assert previous is None or previous.ends_at <= appointment.starts_at, key
+            taken[getattr(appointment, key)] = appointment
+    assert Appointment.history.count() == len(appointments)
+
+
+def test_it_puts_every_demo_provider_in_a_department_with_hours(demo_today):
+    assert not HealthcareProvider.objects.filter(department__isnull=True).exists()
+    for username in ("doctor", "nurse"):
+        provider = get_user_model().objects.get(username=username).provider
+        assert WorkingHours.objects.filter(provider=provider).count() == 12
+    with_hours = WorkingHours.objects.values("provider_id").distinct().count()
+    assert with_hours >= HealthcareProvider.objects.count() // 2
+
+
+def test_it_books_a_video_visit_and_the_portal_records_upcoming_visits(demo_today):
+    video = Appointment.objects.get(mode=Appointment.Mode.VIDEO)
+    assert video.provider.user.username == "doctor"
+    assert video.meeting_link.startswith("https://video.example.org/")
+    patient = get_user_model().objects.get(username="patient").patient
+    upcoming = list(upcoming_for_patient(patient))
+    assert any(not patient_cancel_refusal(appointment) for appointment in upcoming)

@@ -8,11 +8,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from access.models import AccessLog
 from core import documents
 from patients.models import CareAssignment, Encounter, VitalSigns
 from patients.notes import note_create
-from patients.tests.factories import AllergyFactory, EncounterFactory, VitalSignsFactory
+from patients.tests.factories import (
+    AllergyFactory,
+    EncounterFactory,
+    PatientFactory,
+    VitalSignsFactory,
+)
 from phms.tests import personas
+from providers.tests.factories import DepartmentFactory
+from scheduling import services
+from scheduling.models import Appointment
+from scheduling.tests.factories import AppointmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +253,139 @@ def test_it_lists_the_ward_in_as_many_queries_for_ten_patients_as_for_two(
     page = client.get(HOME).content.decode()
     assert len(ward_rows(page)) == 10
     assert home_queries() == two_patients
+
+
+# My day: the clinician's appointments of today --------------------------------------------
+
+
+def today_at(hour: int, minute: int = 0) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time(hour, minute)))
+
+
+def my_day_rows(page: str) -> list[str]:
+    return re.findall(r'<tr data-testid="my-day-appointment">.*?</tr>', page, flags=re.DOTALL)
+
+
+@pytest.fixture
+def clinic():
+    return DepartmentFactory(name="Cardiology clinic")
+
+
+def book_today(provider, clinic, hour, **fields):
+    return AppointmentFactory(
+        provider=provider, department=clinic, starts_at=today_at(hour), **fields
+    )
+
+
+def test_it_shows_a_doctor_their_day_with_arrived_patients_first(
+    client, attending_doctor, front_desk, clinic
+):
+
+    doctor = attending_doctor.provider
+    expected = book_today(
+        doctor, clinic, 8, patient=PatientFactory(last_name="Early", mrn="MRN-DAY-0001")
+    )
+    video = book_today(
+        doctor,
+        clinic,
+        9,
+        patient=PatientFactory(last_name="Online", mrn="MRN-DAY-0002"),
+        mode=Appointment.Mode.VIDEO,
+        meeting_link="https://video.example.org/room/77",
+    )
+    arrived = services.appointment_check_in(
+        appointment=book_today(
+            doctor, clinic, 11, patient=PatientFactory(last_name="Here", mrn="MRN-DAY-0003")
+        ),
+        by=front_desk,
+    )
+    walk_in = services.walk_in_check_in(
+        patient=PatientFactory(last_name="Walker", mrn="MRN-DAY-0004"),
+        provider=doctor,
+        department=clinic,
+        by=front_desk,
+    )
+    seeing = services.appointment_start(
+        appointment=services.appointment_check_in(
+            appointment=book_today(doctor, clinic, 10, patient=PatientFactory(last_name="Seen")),
+            by=front_desk,
+        ),
+        by=attending_doctor,
+    )
+    book_today(doctor, clinic, 12, status=Appointment.Status.CANCELLED, patient__last_name="Gone")
+    AppointmentFactory(
+        provider=doctor,
+        department=clinic,
+        starts_at=today_at(9) + dt.timedelta(days=1),
+        patient__last_name="Later",
+    )
+    client.force_login(attending_doctor)
+
+    page = client.get(HOME).content.decode()
+
+    assert 'data-testid="my-day"' in page
+    rows = my_day_rows(page)
+    assert [row for row in rows if "Gone" in row or "Later" in row] == []
+    here, walker, seen, early, online = rows
+    assert "Here, " in here and "MRN-DAY-0003" in here and "Arrived" in here
+    assert f'action="{reverse("scheduling:start_visit", kwargs={"pk": arrived.pk})}"' in here
+    assert "Walker" in walker and "Walk-in" in walker and "Start visit" in walker
+    assert walk_in.status == Appointment.Status.ARRIVED
+    chart = reverse("patients:chart", kwargs={"pk": seeing.patient.pk})
+    assert f'href="{chart}#encounter-{seeing.encounter_id}-heading"' in seen
+    assert "Open chart" in seen and "In progress" in seen and "Start visit" not in seen
+    assert "08:00" in early and "Booked" in early and "Not checked in yet" in early
+    assert "Start visit" not in early and expected.patient.mrn in early
+    assert "Video visit" in online and 'href="https://video.example.org/room/77"' in online
+    assert f'action="{reverse("scheduling:start_visit", kwargs={"pk": video.pk})}"' in online
+    assert reverse("scheduling:provider_day", kwargs={"pk": doctor.pk}) in page
+    assert reverse("scheduling:my_calendar") in page
+    assert page.index('data-testid="my-day"') < page.index('data-testid="my-encounters"')
+
+
+def test_it_says_when_the_day_has_no_appointments(client, ward_nurse):
+    client.force_login(ward_nurse)
+
+    page = client.get(HOME).content.decode()
+
+    assert 'data-testid="my-day-empty"' in page and "No appointments today" in page
+
+
+def test_it_shows_no_day_to_who_has_no_provider(client, front_desk):
+    client.force_login(front_desk)
+
+    assert 'data-testid="my-day"' not in client.get(HOME).content.decode()
+
+
+def test_it_logs_my_day_naming_the_patients_shown(client, attending_doctor, clinic):
+
+    appointment = book_today(attending_doctor.provider, clinic, 9)
+    client.force_login(attending_doctor)
+
+    client.get(HOME)
+
+    entry = AccessLog.objects.get(section=AccessLog.Section.SCHEDULE)
+    assert entry.user == attending_doctor and entry.detail == "my day"
+    assert list(entry.patients_shown.values_list("pk", flat=True)) == [appointment.patient_id]
+
+
+def test_it_shows_my_day_in_as_many_queries_for_twelve_appointments_as_for_one(
+    client, attending_doctor, front_desk, clinic
+):
+
+    def home_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(HOME).status_code == 200
+        return len(captured.captured_queries)
+
+    book_today(attending_doctor.provider, clinic, 8)
+    client.force_login(attending_doctor)
+    home_queries()
+    one = home_queries()
+    for hour in range(9, 20):
+        appointment = book_today(attending_doctor.provider, clinic, hour)
+        if hour % 2:
+            services.appointment_check_in(appointment=appointment, by=front_desk)
+
+    assert len(my_day_rows(client.get(HOME).content.decode())) == 12
+    assert home_queries() == one

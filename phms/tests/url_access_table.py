@@ -537,4 +537,28 @@ URL_ACCESS: dict[str, Row] = {
         kwargs=_appointment, expect=statuses(405), tamper=False, notes="POST only"
     ),
     # scheduling: clinicians (scheduling/views/clinician.py) and the portal's appointments -----
+    "scheduling:start_visit": Row(
+        kwargs=lambda t: {"pk": t.appointment.pk},
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only: the Start visit button of My day",
+    ),
+    "scheduling:my_calendar": Row(
+        expect=statuses(403, attending_doctor=200, ward_nurse=200, doctor_elsewhere=200),
+        notes="the signed-in provider's own appointments; who has no provider row gets 403",
+    ),
+    "portal:appointments": Row(expect=PORTAL_PAGE),
+    "portal:appointment_request": Row(expect=PORTAL_PAGE),
+    "portal:appointment_cancel": Row(
+        kwargs=lambda t: {"appointment_pk": t.appointment.pk},
+        expect=PORTAL_RECORD,
+        tamper_as=PORTAL_READERS,
+        notes="the confirmation page; an appointment of another record answers 404",
+    ),
+    "portal:appointment_request_withdraw": Row(
+        kwargs=lambda t: {"request_pk": t.appointment_request.pk},
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only: the Withdraw button of the appointments page",
+    ),
 }

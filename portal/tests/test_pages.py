@@ -91,7 +91,7 @@ def test_it_shows_the_home_summary(portal, patient_record):
     assert "Hypertension" in page  # the active diagnosis of patient_chart
     assert "Amlodipine 5 MG Oral Tablet" in page  # its running prescription
     assert "Chest pain" in page  # the last visit
-    assert "Appointments are not shown in the portal yet" in page
+    assert "No upcoming appointments." in page
 
 
 def test_it_lists_a_problem_once_and_leaves_resolved_ones_out(portal, patient_record):

@@ -322,9 +322,11 @@ def _open_visit(appointment, by) -> None:
         if appointment.is_video
         else ENCOUNTER_CLASS_OF_KIND[Appointment.Kind(appointment.kind)]
     )
+    # The appointment decides the class (a nurse's video visit is virtual), so the opener's
+    # own class limits do not apply; the request still records who acted.
     encounter = patient_services.encounter_open(
         patient=appointment.patient,
-        by=by,
+        by=None,
         encounter_class=encounter_class,
         reason=appointment.reason or appointment.get_kind_display(),
         organization=appointment.department.organization,

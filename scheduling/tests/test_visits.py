@@ -241,3 +241,18 @@ def test_patients_cancel_only_up_to_the_notice_period(
     later.refresh_from_db()
     assert later.status == Status.CANCELLED
     assert later.cancel_reason == "Cancelled by the patient in the portal: Away"
+
+
+def test_a_nurse_starts_her_video_visit(new_patient):
+    nurse = personas.nurse_user(username="nurse.video")
+    appointment = AppointmentFactory(
+        patient=new_patient,
+        provider=nurse.provider,
+        kind=Appointment.Kind.NURSING,
+        mode=Appointment.Mode.VIDEO,
+        meeting_link="https://video.example.org/room/7",
+    )
+    services.appointment_start(appointment=appointment, by=nurse)
+    assert appointment.encounter.encounter_class == Encounter.EncounterClass.VIRTUAL
+    assert CareAssignment.objects.get(encounter=appointment.encounter).role == "nursing"
+    assert permissions.can_view_clinical(nurse, new_patient)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -68,6 +69,8 @@ class ProviderDay:
 class DaySchedule:
     day: date
     columns: list[ProviderDay]
+    # The page of providers shown (a department's day comes a few providers at a time).
+    providers_page: Page | None = None
 
     @property
     def previous_day(self) -> date:
@@ -162,8 +165,11 @@ def _entries_for(column: ProviderDay, day, appointments, away, visible_ids) -> N
     column.entries.sort(key=lambda entry: entry.starts_at)
 
 
-def day_schedule(*, user, day: date, department=None, provider=None) -> DaySchedule:
-    """The day of one provider, or of every provider working in a department that day.
+def day_schedule(
+    *, user, day: date, department=None, provider=None, page=1, per_page: int | None = None
+) -> DaySchedule:
+    """The day of one provider, or of the providers working in a department that day,
+    `per_page` providers at a time (all when None), ordered by name.
 
     Cancelled appointments free their slot and are not shown.
     """
@@ -174,40 +180,45 @@ def day_schedule(*, user, day: date, department=None, provider=None) -> DaySched
     for hours in _hours_on(day, department=department, provider=provider):
         column = columns.setdefault(hours.provider_id, ProviderDay(hours.provider))
         column.hours.append(hours)
-    appointments = (
-        Appointment.objects.on_day(start, end)
-        .filter(status__in=SHOWN_STATUSES)
-        .select_related("patient")
-        .only(*APPOINTMENT_FIELDS, *(f"patient__{name}" for name in SCHEDULE_PATIENT_FIELDS))
-        .order_by("starts_at", "pk")
-    )
+    appointments = Appointment.objects.on_day(start, end).filter(status__in=SHOWN_STATUSES)
     if department is not None:
         appointments = appointments.filter(department=department)
     if provider is not None:
         appointments = appointments.filter(provider=provider)
-    appointments = list(appointments)
-    by_provider = defaultdict(list)
-    for appointment in appointments:
-        by_provider[appointment.provider_id].append(appointment)
     # Providers booked that day outside their (current) working hours still get a column.
-    for extra in HealthcareProvider.objects.filter(
-        pk__in=sorted(set(by_provider) - set(columns))
-    ):
+    booked_providers = set(appointments.values_list("provider_id", flat=True).distinct())
+    for extra in HealthcareProvider.objects.filter(pk__in=sorted(booked_providers - set(columns))):
         columns[extra.pk] = ProviderDay(extra)
+    ordered = sorted(
+        columns.values(),
+        key=lambda column: (
+            column.provider.last_name,
+            column.provider.first_name,
+            column.provider.pk,
+        ),
+    )
+    providers_page = Paginator(ordered, per_page or max(len(ordered), 1)).get_page(page)
+    shown = {column.provider.pk: column for column in providers_page}
+    rows = list(
+        appointments.filter(provider_id__in=list(shown))
+        .select_related("patient")
+        .only(*APPOINTMENT_FIELDS, *(f"patient__{name}" for name in SCHEDULE_PATIENT_FIELDS))
+        .order_by("starts_at", "pk")
+    )
+    by_provider = defaultdict(list)
+    for appointment in rows:
+        by_provider[appointment.provider_id].append(appointment)
     away_by_provider = defaultdict(list)
     for exception in ScheduleException.objects.filter(
-        provider_id__in=list(columns), starts_at__lt=end, ends_at__gt=start
+        provider_id__in=list(shown), starts_at__lt=end, ends_at__gt=start
     ):
         away_by_provider[exception.provider_id].append(exception)
-    visible_ids = _visible_appointment_ids(user, appointments)
-    for provider_pk, column in columns.items():
+    visible_ids = _visible_appointment_ids(user, rows)
+    for provider_pk, column in shown.items():
         _entries_for(
             column, day, by_provider[provider_pk], away_by_provider[provider_pk], visible_ids
         )
-    ordered = sorted(
-        columns.values(), key=lambda column: (column.provider.last_name, column.provider.first_name)
-    )
-    return DaySchedule(day=day, columns=ordered)
+    return DaySchedule(day=day, columns=list(providers_page), providers_page=providers_page)
 
 
 @dataclass

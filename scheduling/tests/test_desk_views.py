@@ -230,7 +230,21 @@ def test_it_answers_a_day_of_50_providers_with_as_many_queries_as_one_of_2(clien
     small, large = _department_of(2), _department_of(50)
     assert _queries_for(client, large) == _queries_for(client, small)
     html = client.get(day_url(large)).content.decode()
-    assert html.count('data-testid="provider-column"') == 50
+    assert html.count('data-testid="provider-column"') == 12
+    assert "Providers 1–12 of 50" in html
+
+
+def test_it_pages_a_departments_providers_keeping_the_day(client, front_desk):
+    signed_in(client, front_desk)
+    large = _department_of(50)
+    first = client.get(day_url(large)).content.decode()
+    day = timezone.localdate()
+    assert f"?date={day:%Y-%m-%d}&amp;page=2" in first
+    last = client.get(day_url(large), {"date": f"{day:%Y-%m-%d}", "page": 5}).content.decode()
+    assert last.count('data-testid="provider-column"') == 2
+    assert "Providers 49–50 of 50" in last
+    beyond = client.get(day_url(large), {"page": "99"}).content.decode()
+    assert "Providers 49–50 of 50" in beyond
 
 
 # provider_day ------------------------------------------------------------------------------

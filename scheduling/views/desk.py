@@ -36,6 +36,8 @@ from scheduling.forms import BookingForm, ReasonForm, RescheduleForm, WalkInForm
 from scheduling.models import Appointment, AppointmentRequest
 
 PER_PAGE = 25
+# Providers per page of a department's day: columns a clerk can take in at once.
+PROVIDERS_PER_PAGE = 12
 # How far from today a schedule may be asked for (beyond: a typo, answered with today).
 FURTHEST_DAYS = 3660
 
@@ -147,7 +149,12 @@ def index(request):
 def _day_page(request, *, title, here, week_url, department=None, provider=None):
     day, date_error = requested_day(request)
     schedule = selectors.day_schedule(
-        user=request.user, day=day, department=department, provider=provider
+        user=request.user,
+        day=day,
+        department=department,
+        provider=provider,
+        page=request.GET.get("page"),
+        per_page=PROVIDERS_PER_PAGE if provider is None else None,
     )
     access_log_record_list(
         request,
@@ -169,6 +176,8 @@ def _day_page(request, *, title, here, week_url, department=None, provider=None)
         "single": provider is not None,
         "can_book": permissions.can_manage_appointments(request.user),
         "patient_query": f"&patient={patient}" if patient.isdigit() else "",
+        "pages_query": f"date={day:%Y-%m-%d}"
+        + (f"&patient={patient}" if patient.isdigit() else ""),
     }
     template = "scheduling/partials/day_body.html" if request.htmx else "scheduling/day.html"
     return render(request, template, context)
@@ -268,8 +277,8 @@ def _portal_request(request, patient):
 
 
 def _booking_initial(request, wish) -> dict:
-    """Prefill: the patient's request, then what the link (or the htmx refresh) names."""
-    initial = {}
+    """Prefill: today, the patient's request, then what the link (or the htmx refresh) names."""
+    initial = {"day": timezone.localdate()}
     if wish is not None:
         initial = {
             "reason": wish.reason,

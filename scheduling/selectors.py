@@ -186,7 +186,9 @@ def day_schedule(
     if provider is not None:
         appointments = appointments.filter(provider=provider)
     # Providers booked that day outside their (current) working hours still get a column.
-    booked_providers = set(appointments.values_list("provider_id", flat=True).distinct())
+    booked_providers = set(
+        appointments.order_by().values_list("provider_id", flat=True).distinct()
+    )
     for extra in HealthcareProvider.objects.filter(pk__in=sorted(booked_providers - set(columns))):
         columns[extra.pk] = ProviderDay(extra)
     ordered = sorted(

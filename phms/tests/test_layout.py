@@ -81,3 +81,13 @@ def test_it_lets_access_import_only_core():
 @pytest.mark.parametrize("app", sorted(app for app in FLOOR_OF if (ROOT / app).is_dir()))
 def test_it_imports_nothing_from_a_floor_above(app):
     assert upward_imports(app) == []
+
+
+def test_it_runs_every_apps_tests_from_the_test_command():
+    import tomllib
+
+    configured = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"][
+        "ini_options"
+    ]["testpaths"]
+    with_tests = sorted(path.parent.name for path in ROOT.glob("*/tests") if path.is_dir())
+    assert [app for app in with_tests if app not in configured] == []

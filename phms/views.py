@@ -52,14 +52,6 @@ def favicon(request):
     return redirect(static("favicon.svg"))
 
 
-def _startable(appointment) -> bool:
-    # As scheduling.services.appointment_start: an arrived patient, or a booked video visit
-    # (which checks in as it starts).
-    return appointment.may_become(Appointment.Status.IN_PROGRESS) and (
-        appointment.status == Appointment.Status.ARRIVED or appointment.is_video
-    )
-
-
 def _my_day(request) -> dict | None:
     """The signed-in provider's appointments today, arrived first; None without a provider."""
     provider = getattr(request.user, "provider", None)
@@ -75,7 +67,7 @@ def _my_day(request) -> dict | None:
     rows = [
         {
             "appointment": appointment,
-            "startable": _startable(appointment),
+            "startable": appointment.may_start,
             "in_progress": appointment.status == Appointment.Status.IN_PROGRESS,
         }
         for appointment in appointments

@@ -78,10 +78,8 @@ def appointment_actions(user, appointment) -> dict:
         "reschedule": manages and booked,
         "cancel": manages and appointment.may_become(Status.CANCELLED),
         # A video visit checks in when the clinician starts it.
-        "check_in": manages and not appointment.is_video and appointment.may_become(Status.ARRIVED),
-        "start": permissions.can_start_visit(user, appointment)
-        and appointment.may_become(Status.IN_PROGRESS)
-        and (appointment.status == Status.ARRIVED or appointment.is_video),
+        "check_in": manages and appointment.may_check_in,
+        "start": permissions.can_start_visit(user, appointment) and appointment.may_start,
         "chart": permissions.can_view_clinical(user, appointment.patient),
         "patient_page": manages,
     }

@@ -304,6 +304,18 @@ class Appointment(SoftDeleteModel):
     def may_become(self, status) -> bool:
         return status in self.TRANSITIONS[self.Status(self.status)]
 
+    @property
+    def may_check_in(self) -> bool:
+        """The front desk checks in booked in-person visits (video visits: when they start)."""
+        return not self.is_video and self.may_become(self.Status.ARRIVED)
+
+    @property
+    def may_start(self) -> bool:
+        """The clinician starts an arrived visit, or a booked video visit."""
+        return self.may_become(self.Status.IN_PROGRESS) and (
+            self.status == self.Status.ARRIVED or self.is_video
+        )
+
 
 class AppointmentRequest(SoftDeleteModel):
     """A patient's request from the portal; the front desk books it or declines it."""

@@ -82,6 +82,8 @@ class DaySchedule:
 
 
 def _visible_appointment_ids(user, appointments) -> set[int]:
+    if user is None:  # no reader (free slots for a form): no names to show
+        return set()
     if permissions.can_manage_appointments(user):
         return {appointment.pk for appointment in appointments}
     ids = [appointment.pk for appointment in appointments]
@@ -186,9 +188,7 @@ def day_schedule(
     if provider is not None:
         appointments = appointments.filter(provider=provider)
     # Providers booked that day outside their (current) working hours still get a column.
-    booked_providers = set(
-        appointments.order_by().values_list("provider_id", flat=True).distinct()
-    )
+    booked_providers = set(appointments.order_by().values_list("provider_id", flat=True).distinct())
     for extra in HealthcareProvider.objects.filter(pk__in=sorted(booked_providers - set(columns))):
         columns[extra.pk] = ProviderDay(extra)
     ordered = sorted(
@@ -336,10 +336,6 @@ _WORK_ORDER = Case(
 )
 
 
-def _today_bounds():
-    return day_bounds(timezone.localdate())
-
-
 def my_day(user, *, day: date | None = None) -> list[Appointment]:
     """The signed-in provider's appointments of the day, arrived patients first."""
     own = getattr(user, "provider", None)
@@ -357,7 +353,7 @@ def my_day(user, *, day: date | None = None) -> list[Appointment]:
 
 def arrivals_today(*, department=None):
     """Today's appointments for the front desk: expected, arrived, being seen and done."""
-    start, end = _today_bounds()
+    start, end = day_bounds(timezone.localdate())
     appointments = (
         Appointment.objects.on_day(start, end)
         .filter(status__in=SHOWN_STATUSES)

@@ -40,9 +40,9 @@ def _stamp(instance, by):
     return instance
 
 
-def _save_validated(instance, by, **save_options):
+def _save_validated(instance, by):
     instance.full_clean()
-    _stamp(instance, by).save(**save_options)
+    _stamp(instance, by).save()
     return instance
 
 

@@ -256,3 +256,31 @@ def test_a_nurse_starts_her_video_visit(new_patient):
     assert appointment.encounter.encounter_class == Encounter.EncounterClass.VIRTUAL
     assert CareAssignment.objects.get(encounter=appointment.encounter).role == "nursing"
     assert permissions.can_view_clinical(nurse, new_patient)
+
+
+@pytest.mark.parametrize("mode", list(Appointment.Mode))
+@pytest.mark.parametrize("start", list(Status))
+def test_the_offered_actions_agree_with_the_services(
+    start, mode, new_patient, clinic_doctor, front_desk
+):
+    """What pages offer (may_check_in, may_start) is exactly what the services accept."""
+    link = "https://video.example.org/room/1" if mode == Appointment.Mode.VIDEO else ""
+    for may, act in (
+        ("may_check_in", lambda a: services.appointment_check_in(appointment=a, by=front_desk)),
+        ("may_start", lambda a: services.appointment_start(appointment=a, by=clinic_doctor)),
+    ):
+        appointment = appointment_of(
+            PatientFactory(), clinic_doctor, status=start, mode=mode, meeting_link=link
+        )
+        if start in (Status.ARRIVED, Status.IN_PROGRESS):
+            appointment.encounter = patient_services.encounter_open(
+                patient=appointment.patient, by=front_desk, encounter_class="ambulatory"
+            )
+            appointment.save()
+        offered = getattr(appointment, may)
+        try:
+            act(appointment)
+            accepted = True
+        except ValidationError:
+            accepted = False
+        assert offered == accepted, (may, start, mode)

@@ -4,6 +4,7 @@ import ipaddress
 
 from django.conf import settings
 
+from access import permissions
 from access.models import AccessLog, BreakGlassAccess
 from access.roles import primary_role
 
@@ -31,8 +32,9 @@ def client_address(request) -> str | None:
 def access_log_record(request, *, patient, section, detail="") -> AccessLog:
     """Append who read which section of which patient, when and from where."""
     user = request.user
+    accesses = active_break_glass(request) if permissions.can_break_glass(user) else ()
     emergency = max(
-        (access for access in active_break_glass(request) if access.patient_id == patient.pk),
+        (access for access in accesses if access.patient_id == patient.pk),
         key=lambda access: access.started_at,
         default=None,
     )

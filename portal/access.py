@@ -8,7 +8,7 @@ reads that record and only that record. Staff get 403 here: they have their own 
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from access import permissions
@@ -20,19 +20,18 @@ security_log = logging.getLogger("phms.security")
 
 
 def portal_patients_for_user(user) -> QuerySet[Patient]:
-    """The records a portal user may read in the portal: their own, then proxied ones."""
+    """The records a portal user may read in the portal: their own and the proxied ones."""
     if not (permissions.can_use_portal(user) and user.is_active):
         return Patient.objects.none()
     proxied = ProxyAccess.objects.active().filter(proxy=user).values("patient_id")
-    return (
-        Patient.objects.filter(Q(user=user) | Q(pk__in=proxied))
-        .annotate(
-            is_own=Case(
-                When(user=user, then=Value(1)), default=Value(0), output_field=IntegerField()
-            )
-        )
-        .order_by("-is_own", "last_name", "first_name", "pk")
-    )
+    return Patient.objects.filter(Q(user=user) | Q(pk__in=proxied))
+
+
+def _own_first(records, user) -> list[Patient]:
+    """The user's own record first, then the proxied ones by name; each marked `is_own`."""
+    for record in records:
+        record.is_own = record.user_id == user.pk
+    return sorted(records, key=lambda r: (not r.is_own, r.last_name, r.first_name, r.pk))
 
 
 def portal_patient_for_user(request) -> Patient:
@@ -47,7 +46,7 @@ def portal_patient_for_user(request) -> Patient:
     cached = getattr(request, "portal_patient", None)
     if cached is not None:
         return cached
-    records = list(portal_patients_for_user(user))
+    records = _own_first(portal_patients_for_user(user), user)
     if not records:
         raise Http404("No record is available to this portal account.")
     chosen = request.session.get(SELECTED_RECORD)

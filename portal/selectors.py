@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import IntegerField, Q, Subquery
 from django.utils import timezone
 
 from access.models import AccessLog
@@ -201,22 +201,38 @@ class WhatIsNew:
         return bool(self.visits or self.results or self.bills or self.decisions)
 
 
-def what_is_new(patient, since: dt.datetime | None) -> WhatIsNew:
-    """Visits, results, bills and request decisions since the previous portal visit."""
-    news = WhatIsNew(since=since)
-    if since is None:
-        return news
-    news.visits = Encounter.objects.filter(patient=patient, admitted_at__gt=since).count()
-    news.results = LabResult.objects.filter(
-        encounter__patient=patient, observed_at__gt=since
-    ).count()
-    news.bills = Bill.objects.filter(patient=patient, issued_on__gte=since.date()).count()
-    news.decisions = (
-        ChangeRequest.objects.filter(patient=patient, reviewed_at__gt=since)
-        .exclude(status=ChangeRequest.Status.PENDING)
-        .count()
-    )
-    return news
+class _Count(Subquery):
+    """The number of rows of a queryset, as a scalar subquery."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+def _counts(patient, since: dt.datetime | None) -> tuple[WhatIsNew, int]:
+    """What is new since the previous portal visit (visits, results, bills, answers to change
+    requests) and the change requests still waiting: one query."""
+    counts = {
+        "pending": ChangeRequest.objects.filter(
+            patient=patient, status=ChangeRequest.Status.PENDING
+        )
+    }
+    if since is not None:
+        counts |= {
+            "visits": Encounter.objects.filter(patient=patient, admitted_at__gt=since),
+            "results": LabResult.objects.filter(encounter__patient=patient, observed_at__gt=since),
+            "bills": Bill.objects.filter(patient=patient, issued_on__gte=since.date()),
+            "decisions": ChangeRequest.objects.filter(
+                patient=patient, reviewed_at__gt=since
+            ).exclude(status=ChangeRequest.Status.PENDING),
+        }
+    found = (
+        Patient.objects.filter(pk=patient.pk)
+        .values_list(*[_Count(rows.order_by().values("pk")) for rows in counts.values()])
+        .first()
+    ) or [0] * len(counts)
+    numbers = dict(zip(counts, found, strict=True))
+    pending = numbers.pop("pending")
+    return WhatIsNew(since=since, **numbers), pending
 
 
 PORTAL_DETAIL = "portal"
@@ -233,33 +249,40 @@ def previous_portal_visit(*, user, patient) -> dt.datetime | None:
 
 
 @dataclass
-class PortalHome:
-    patient: object
+class HomeRecord:
+    """What the home page shows of the record itself; it changes only with the chart."""
+
     allergies: list
     problems: list
     medications: list
     last_visit: Encounter | None
-    appointments: AppointmentsSection
-    news: WhatIsNew
-    pending_requests: int
 
 
-def portal_home(patient, *, since: dt.datetime | None) -> PortalHome:
-    """The home page of one record: 9 queries whatever the size of the record."""
-    return PortalHome(
-        patient=patient,
+def home_record(patient) -> HomeRecord:
+    """Allergies, active problems, current medications and the last visit (4 queries)."""
+    return HomeRecord(
         allergies=allergy_list(patient),
         problems=problem_list(patient),
         medications=medication_list(patient),
         last_visit=Encounter.objects.filter(patient=patient, admitted_at__lte=timezone.now())
         .order_by("-admitted_at", "-id")
         .first(),
-        appointments=appointments_for(patient),
-        news=what_is_new(patient, since),
-        pending_requests=ChangeRequest.objects.filter(
-            patient=patient, status=ChangeRequest.Status.PENDING
-        ).count(),
     )
+
+
+@dataclass
+class PortalHome:
+    """What the home page shows around the record: appointments, news, waiting requests."""
+
+    appointments: AppointmentsSection
+    news: WhatIsNew
+    pending_requests: int
+
+
+def portal_home(patient, *, since: dt.datetime | None) -> PortalHome:
+    """The home page's parts that move without the chart: 2 queries."""
+    news, pending = _counts(patient, since)
+    return PortalHome(appointments=appointments_for(patient), news=news, pending_requests=pending)
 
 
 # Visits, results, medications ---------------------------------------------------------------

@@ -1,19 +1,23 @@
 """The patient's portal pages. Every page reads the one record `portal_patient_for_user`
 chose, logs that read, and looks up any id in the URL inside that record only (404)."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access.audit import Section, access_log_record
 from core.documents import DocumentStoreUnavailable
+from patients.chart_cache import cached_chart_sections
 from patients.models import EmergencyContact
 from patients.notes import note_get
 from patients.vaccinations import vaccinations_for_patient
@@ -35,6 +39,7 @@ STORE_DOWN = (
     "The rest of your record is shown; try again in a few minutes."
 )
 PREVIOUS_VISITS = "portal_previous_visits"
+HOME_RECORD_TEMPLATE = "portal/partials/home_record.html"
 
 
 def _read(request, section) -> object:
@@ -54,14 +59,49 @@ def _previous_visit(request, patient):
     return parse_datetime(value) if value else None
 
 
-def _render(request, template, context=None, *, current, status=200):
-    context = {
+# The portal's sections: (key, label, URL name).
+NAVIGATION = (
+    ("home", "Home", "portal:home"),
+    ("appointments", "Appointments", "portal:appointments"),
+    ("visits", "Visits", "portal:visits"),
+    ("results", "Results", "portal:results"),
+    ("medications", "Medications", "portal:medications"),
+    ("vaccinations", "Vaccinations", "portal:vaccinations"),
+    ("notes", "Notes", "portal:notes"),
+    ("bills", "Bills", "portal:bills"),
+    ("access_log", "Who looked", "portal:access_log"),
+    ("details", "My details", "portal:details"),
+    ("print", "Print", "portal:print"),
+    ("password", "Password", "portal:password_change"),
+)
+
+
+@functools.cache
+def _navigation() -> tuple[tuple[str, str, str], ...]:
+    return tuple((key, label, reverse(name)) for key, label, name in NAVIGATION)
+
+
+def _portal_context(request, current) -> dict:
+    return {
         "patient": request.portal_patient,
         "portal_records": request.portal_records,
         "portal_current": current,
+        "portal_nav": _navigation(),
+    }
+
+
+def _render(request, template, context=None, *, current, status=200):
+    context = {
+        **_portal_context(request, current),
         **(context or {}),
     }
     return render(request, template, context, status=status)
+
+
+def _store_down(request, template, what, current):
+    """A page about one document while the document store does not answer: 503 and the notice."""
+    context = {"store_down": STORE_DOWN.format(what=what)}
+    return _render(request, template, context, current=current, status=503)
 
 
 @login_required
@@ -69,8 +109,19 @@ def _render(request, template, context=None, *, current, status=200):
 def home(request):
     """Permission: portal users (the record chosen by portal_patient_for_user)."""
     patient = _read(request, Section.PORTAL)
-    summary = selectors.portal_home(patient, since=_previous_visit(request, patient))
-    return _render(request, "portal/home.html", {"home": summary}, current="home")
+    context = {
+        "home": selectors.portal_home(patient, since=_previous_visit(request, patient)),
+        "record": cached_chart_sections(
+            patient,
+            variant=HOME_RECORD_TEMPLATE,
+            flags={},
+            render=lambda: (
+                render_to_string(HOME_RECORD_TEMPLATE, {"record": selectors.home_record(patient)}),
+                True,
+            ),
+        ),
+    }
+    return _render(request, "portal/home.html", context, current="home")
 
 
 @login_required
@@ -151,10 +202,7 @@ def vaccination(request, event_id):
     try:
         events = vaccinations_for_patient(patient.pk)
     except DocumentStoreUnavailable:
-        context = {"store_down": STORE_DOWN.format(what="vaccination")}
-        return _render(
-            request, "portal/vaccination.html", context, current="vaccinations", status=503
-        )
+        return _store_down(request, "portal/vaccination.html", "vaccination", "vaccinations")
     event = next((e for e in events if e["id"] == str(event_id)), None)
     if event is None:
         raise Http404("No such vaccination")
@@ -184,8 +232,7 @@ def note(request, note_id):
     try:
         found = note_get(patient.pk, note_id)
     except DocumentStoreUnavailable:
-        context = {"store_down": STORE_DOWN.format(what="note")}
-        return _render(request, "portal/note.html", context, current="notes", status=503)
+        return _store_down(request, "portal/note.html", "note", "notes")
     if found is None or not found["shared_in_portal"]:
         raise Http404("No such note")
     context = {"note": found, "encounter": selectors.note_encounter(patient, found)}
@@ -229,7 +276,7 @@ def print_record(request):
     """Permission: portal users. The whole summary on one print-friendly page."""
     patient = _read(request, Section.PRINT)
     context = {
-        "home": selectors.portal_home(patient, since=None),
+        "home": selectors.home_record(patient),
         "tests": selectors.results_by_test(patient),
         "visits": selectors.visits_page(patient, 1),
         "printed_at": timezone.now(),
@@ -369,13 +416,7 @@ def _portal_only(view):
         _read(request, Section.PORTAL)
         response = view(request, *args, **kwargs)
         if hasattr(response, "context_data"):
-            response.context_data.update(
-                {
-                    "patient": request.portal_patient,
-                    "portal_records": request.portal_records,
-                    "portal_current": "password",
-                }
-            )
+            response.context_data.update(_portal_context(request, "password"))
         return response
 
     return wrapped

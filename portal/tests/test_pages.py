@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +32,8 @@ PAGES = [
     "portal:vaccinations",
     "portal:notes",
     "portal:bills",
+    "portal:appointments",
+    "portal:appointment_request",
     "portal:access_log",
     "portal:print",
     "portal:details",
@@ -53,7 +56,10 @@ def test_it_sends_anonymous_visitors_to_sign_in(client, name):
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("name", [n for n in PAGES if n != "portal:password_change"])
+FORM_PAGES = {"portal:password_change", "portal:appointment_request"}
+
+
+@pytest.mark.parametrize("name", [n for n in PAGES if n not in FORM_PAGES])
 def test_it_refuses_post_on_read_pages(portal, name):
     assert portal.post(reverse(name)).status_code == 405
 
@@ -92,6 +98,30 @@ def test_it_shows_the_home_summary(portal, patient_record):
     assert "Amlodipine 5 MG Oral Tablet" in page  # its running prescription
     assert "Chest pain" in page  # the last visit
     assert "No upcoming appointments." in page
+
+
+def test_it_shows_a_change_to_the_record_on_the_next_view_of_the_home_page(portal, patient_record):
+    portal.get(reverse("portal:home"))  # renders and keeps the record's part
+    AllergyFactory(patient=patient_record, description="Latex", reaction="Rash")
+
+    page = portal.get(reverse("portal:home")).content.decode()
+
+    assert "Latex" in page and "Rash" in page
+
+
+def test_it_never_shows_one_records_home_page_part_on_another(
+    portal, patient_record, other_patient_record, other_patient_user
+):
+    AllergyFactory(patient=patient_record, description="Penicillin")
+    AllergyFactory(patient=other_patient_record, description="Peanuts")
+    other = Client()
+    other.force_login(other_patient_user)
+
+    mine = portal.get(reverse("portal:home")).content.decode()
+    theirs = other.get(reverse("portal:home")).content.decode()
+
+    assert "Penicillin" in mine and "Peanuts" not in mine
+    assert "Peanuts" in theirs and "Penicillin" not in theirs
 
 
 def test_it_lists_a_problem_once_and_leaves_resolved_ones_out(portal, patient_record):

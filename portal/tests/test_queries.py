@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.tests.factories import BillFactory, BillLineFactory
 from patients.tests.factories import (
@@ -19,11 +20,19 @@ from patients.tests.factories import (
 )
 from phms.tests import personas
 from portal.tests.test_pages import PAGES as ALL_PAGES
+from scheduling.models import Appointment
+from scheduling.tests.factories import AppointmentFactory, AppointmentRequestFactory
 
 pytestmark = pytest.mark.django_db
 
 # Every read page but the password form (it reads nothing of the record).
 PAGES = [name for name in ALL_PAGES if name != "portal:password_change"]
+# With 60 encounters come 60 past and 59 upcoming appointments and 59 requests.
+
+
+def in_days(days: int) -> dt.datetime:
+    starts = timezone.now() + dt.timedelta(days=days)
+    return starts.replace(hour=9, minute=0, second=0, microsecond=0)
 
 
 def patient_with_encounters(count: int, username: str):
@@ -40,6 +49,14 @@ def patient_with_encounters(count: int, username: str):
         LabResultFactory(encounter=encounter, observed_at=encounter.admitted_at)
         PrescriptionFactory(encounter=encounter, start_date=encounter.admitted_at.date())
         BillLineFactory(bill=BillFactory(encounter=encounter))
+        AppointmentFactory(
+            patient=patient,
+            starts_at=encounter.admitted_at,
+            status=Appointment.Status.COMPLETED,
+            encounter=encounter,
+        )
+        AppointmentFactory(patient=patient, starts_at=in_days(index + 1))
+        AppointmentRequestFactory(patient=patient)
     client = Client()
     client.force_login(user)
     return patient, client

@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from access.roles import Role
@@ -13,12 +14,15 @@ from patients.notes import note_create
 from patients.tests.factories import AllergyFactory, LabTestFactory
 from patients.vaccinations import vaccination_record
 from phms.tests import personas
+from scheduling.tests.factories import AppointmentFactory
 from tests.e2e.conftest import PASSWORD, sign_in, with_password
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PORTAL_PAGES = [
     ("home", "/portal/"),
+    ("appointments", "/portal/appointments/"),
+    ("appointment-request", "/portal/appointments/request/"),
     ("visits", "/portal/visits/"),
     ("results", "/portal/results/"),
     ("medications", "/portal/medications/"),
@@ -38,7 +42,8 @@ def sign_out(page) -> None:
 
 
 def fill_the_record(patient, doctor) -> None:
-    """Something on every portal page: an allergy, a trend of results, a note, a vaccination."""
+    """Something on every portal page: an allergy, a trend of results, a note, a vaccination,
+    an appointment."""
     AllergyFactory(patient=patient, description="Penicillin", reaction="Hives")
     encounter = patient.encounters.first()
     test = LabTestFactory(loinc_code="4548-4", name="Hemoglobin A1c", unit="%")
@@ -68,6 +73,16 @@ def fill_the_record(patient, doctor) -> None:
         date=dt.date(2024, 10, 1),
         lot="FLU24-7781",
         site="Left deltoid",
+    )
+    starts = (timezone.now() + dt.timedelta(days=3)).replace(
+        hour=10, minute=30, second=0, microsecond=0
+    )
+    AppointmentFactory(
+        patient=patient,
+        provider=doctor.provider,
+        department__name="Diabetes clinic",
+        starts_at=starts,
+        reason="Blood sugar check",
     )
 
 

@@ -43,18 +43,20 @@ class BreakGlassAccessAdmin(admin.ModelAdmin):
         "started_at",
         "user",
         "patient",
+        "category",
         "reason",
         "expires_at",
         "ended_at",
         "reviewed_at",
         "reviewed_by",
     )
-    list_filter = (("reviewed_at", admin.EmptyFieldListFilter), "started_at")
+    list_filter = (("reviewed_at", admin.EmptyFieldListFilter), "category", "started_at")
     search_fields = ("patient__mrn", "user__username", "reason")
     list_select_related = ("user", "patient", "reviewed_by")
     readonly_fields = (
         "user",
         "patient",
+        "category",
         "reason",
         "started_at",
         "expires_at",

@@ -88,12 +88,19 @@ class BreakGlassQuerySet(models.QuerySet):
 class BreakGlassAccess(models.Model):
     """An emergency access by a clinician outside the care team: time-limited and reviewed."""
 
+    class Category(models.TextChoices):
+        EMERGENCY_TREATMENT = "emergency_treatment", "Emergency treatment"
+        COVERING = "covering", "Covering for a colleague"
+        PATIENT_REQUEST = "patient_request", "Patient request"
+        OTHER = "other", "Other"
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_accesses"
     )
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="break_glass_accesses"
     )
+    category = models.CharField(max_length=24, choices=Category.choices, default=Category.OTHER)
     reason = models.TextField()
     started_at = models.DateTimeField(default=timezone.now, db_index=True)
     expires_at = models.DateTimeField(db_index=True)

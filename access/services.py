@@ -1,6 +1,7 @@
 """Writes of access control: role groups, break-the-glass, its review, the access-log purge."""
 
 import logging
+import re
 from datetime import timedelta
 
 from django.apps import apps
@@ -17,10 +18,28 @@ from access.roles import ROLE_PERMISSIONS, Role
 security_log = logging.getLogger("phms.security")
 
 BREAK_GLASS_REASON_MIN_LENGTH = 10
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_VOWELS = set("aeiouyàáâäèéêëìíîïòóôöùúûü")
+
+
+def reason_reads_as_words(text: str) -> bool:
+    """Whether a free-text reason reads as words, not a key held down or a mash:
+    two words or more, one of them of four letters with a vowel, five different letters,
+    and no word of one repeated letter."""
+    words = [word.lower() for word in _WORD.findall(text)]
+    letters = {letter for word in words for letter in word}
+    return (
+        len(words) >= 2
+        and len(letters) >= 5
+        and any(len(word) >= 4 and _VOWELS & set(word) for word in words)
+        and all(len(set(word)) > 1 for word in words if len(word) >= 3)
+    )
 
 
 @transaction.atomic
-def break_glass_open(*, user, patient, reason) -> BreakGlassAccess:
+def break_glass_open(
+    *, user, patient, reason, category=BreakGlassAccess.Category.EMERGENCY_TREATMENT
+) -> BreakGlassAccess:
     """Give a clinician outside the care team time-limited access to one patient's chart."""
     if not permissions.can_break_glass(user):
         security_log.warning(
@@ -35,10 +54,18 @@ def break_glass_open(*, user, patient, reason) -> BreakGlassAccess:
                 f"{BREAK_GLASS_REASON_MIN_LENGTH} characters."
             }
         )
+    if not reason_reads_as_words(reason):
+        raise ValidationError(
+            {
+                "reason": 'Write the reason in words, for example "Unconscious in the '
+                'emergency department, needs the medication history".'
+            }
+        )
     now = timezone.now()
     access = BreakGlassAccess(
         user=user,
         patient=patient,
+        category=category,
         reason=reason,
         started_at=now,
         expires_at=now + timedelta(minutes=settings.BREAK_GLASS_MINUTES),

@@ -22,14 +22,37 @@ security_log = logging.getLogger("phms.security")
 
 
 class BreakGlassForm(forms.Form):
+    category = forms.ChoiceField(
+        label="Why do you need this record?",
+        choices=BreakGlassAccess.Category.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose why you need the record."},
+    )
     reason = forms.CharField(
-        label="Clinical reason for emergency access",
+        label="In your words",
         min_length=BREAK_GLASS_REASON_MIN_LENGTH,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="This access is logged, lasts a limited time, and is reviewed by an "
         "administrator.",
     )
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Breaking the glass asks for your password again.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            security_log.warning("refused: user=%s break-glass (wrong password)", self.user.pk)
+            raise ValidationError("That is not your password.")
+        return password
 
 
 @login_required
@@ -46,10 +69,15 @@ def break_glass(request, patient_pk):
         raise Http404("No such patient")  # handler404 logs the refusal
     if permissions.is_patient_visible(request.user, patient):
         return redirect(patient)
-    form = BreakGlassForm(request.POST or None)
+    form = BreakGlassForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            break_glass_open(user=request.user, patient=patient, reason=form.cleaned_data["reason"])
+            break_glass_open(
+                user=request.user,
+                patient=patient,
+                category=form.cleaned_data["category"],
+                reason=form.cleaned_data["reason"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -57,9 +85,8 @@ def break_glass(request, patient_pk):
                 request, f"Emergency access to {patient.full_name} is open and logged."
             )
             return redirect(patient)
-    return render(
-        request, "access/break_glass.html", {"form": form, "patient": patient}, status=200
-    )
+    # Nothing of the patient is shown until the access is open.
+    return render(request, "access/break_glass.html", {"form": form})
 
 
 @login_required

@@ -17,7 +17,7 @@ from access.admin import AccessLogAdmin
 from access.audit import access_history_for_patient, access_log_record, client_address
 from access.models import AccessLog, BreakGlassAccess
 from access.roles import Role
-from access.services import break_glass_open, break_glass_review
+from access.services import break_glass_open, break_glass_review, reason_reads_as_words
 from billing.access import bills_visible_to
 from patients.access import (
     clinical_patients_visible_to,
@@ -243,28 +243,92 @@ def test_it_refuses_break_glass_to_non_clinicians(patient_record, billing_clerk,
     assert not BreakGlassAccess.objects.exists()
 
 
-def test_it_opens_break_glass_through_the_page(client, patient_record, doctor_elsewhere):
-    url = reverse("access:break_glass", kwargs={"patient_pk": patient_record.pk})
+BREAK_GLASS_PASSWORD = "a-password-for-breaking-the-glass-7"
+
+
+def _break_glass_page(client, patient_record, doctor_elsewhere) -> str:
+    doctor_elsewhere.set_password(BREAK_GLASS_PASSWORD)
+    doctor_elsewhere.save()
     client.force_login(doctor_elsewhere)
+    return reverse("access:break_glass", kwargs={"patient_pk": patient_record.pk})
+
+
+def _posted(**changes) -> dict:
+    return {
+        "category": "emergency_treatment",
+        "reason": REASON,
+        "password": BREAK_GLASS_PASSWORD,
+        **changes,
+    }
+
+
+def test_it_opens_break_glass_through_the_page(client, patient_record, doctor_elsewhere):
+    url = _break_glass_page(client, patient_record, doctor_elsewhere)
     page = client.get(url)
     assert page.status_code == 200
-    assert b"reason" in page.content
+    assert "Covering for a colleague" in page.content.decode()
 
-    refused = client.post(url, {"reason": "short"})
+    refused = client.post(url, _posted(reason="short"))
     assert refused.status_code == 200
     assert not BreakGlassAccess.objects.exists()
 
-    response = client.post(url, {"reason": REASON})
+    response = client.post(url, _posted(category="covering"))
     assert response.status_code == 302
-    assert (
-        response["Location"].endswith(f"/{patient_record.pk}/")
-        or str(patient_record.pk) in (response["Location"])
-    )
-    assert BreakGlassAccess.objects.get().reason == REASON
+    assert str(patient_record.pk) in response["Location"]
+    access = BreakGlassAccess.objects.get()
+    assert (access.reason, access.category) == (REASON, "covering")
 
     home = client.get(reverse("home"))
     assert b'data-testid="break-glass-banner"' in home.content
     assert patient_record.mrn.encode() in home.content
+
+
+def test_it_names_the_patient_only_once_the_access_is_open(
+    client, patient_record, doctor_elsewhere
+):
+    url = _break_glass_page(client, patient_record, doctor_elsewhere)
+
+    for response in (client.get(url), client.post(url, _posted(reason="aaaaaaaaaaaa"))):
+        html = response.content.decode()
+        assert patient_record.mrn not in html and patient_record.last_name not in html
+    assert not AccessLog.objects.filter(patient=patient_record).exists()
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["aaaaaaaaaa", "aaaaaaaaaa aaaaaaaaaa", "asdf asdf asdf", "1234567890 12345", "xx yy zz ww"],
+)
+def test_it_refuses_a_reason_that_does_not_read_as_words(
+    client, patient_record, doctor_elsewhere, reason
+):
+    url = _break_glass_page(client, patient_record, doctor_elsewhere)
+
+    response = client.post(url, _posted(reason=reason))
+
+    assert response.status_code == 200
+    assert "Write the reason in words" in response.content.decode()
+    assert not BreakGlassAccess.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [REASON, "Covering night shift for Dr. Smith", "Patient asked me to look at results"],
+)
+def test_it_takes_a_reason_in_words(reason):
+    assert reason_reads_as_words(reason)
+
+
+def test_it_asks_for_the_password_again(client, patient_record, doctor_elsewhere):
+    url = _break_glass_page(client, patient_record, doctor_elsewhere)
+
+    wrong = client.post(url, _posted(password="not-my-password"))
+    missing = client.post(url, _posted(password=""))
+    no_category = client.post(url, _posted(category=""))
+
+    assert "That is not your password." in wrong.content.decode()
+    assert missing.status_code == 200 and no_category.status_code == 200
+    assert "Choose why you need the record." in no_category.content.decode()
+    assert not BreakGlassAccess.objects.exists()
 
 
 def test_it_hides_the_banner_without_an_active_access(client, patient_record, doctor_elsewhere):

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 
 REASON = "Unconscious on arrival in the emergency department"
 
+PASSWORD = "a-password-for-breaking-the-glass-7"
+
 
 def _care_team_url(patient):
     encounter = personas.open_encounter(patient)
@@ -27,12 +29,14 @@ def test_it_refuses_self_assignment_through_emergency_access_and_closes_the_char
     client, patient_record, attending_doctor, doctor_elsewhere
 ):
     chart = reverse("patients:chart", kwargs={"pk": patient_record.pk})
+    doctor_elsewhere.set_password(PASSWORD)
+    doctor_elsewhere.save()
     client.force_login(doctor_elsewhere)
     assert client.get(chart).status_code == 404
 
     response = client.post(
         reverse("access:break_glass", kwargs={"patient_pk": patient_record.pk}),
-        {"reason": REASON},
+        {"category": "emergency_treatment", "reason": REASON, "password": PASSWORD},
     )
     assert response.status_code == 302
     assert client.get(chart).status_code == 200

@@ -11,7 +11,7 @@ from patients.models import VitalSigns
 from patients.tests.factories import ConditionFactory, EncounterFactory
 from patients.vaccinations import vaccination_record
 from phms.tests import personas
-from tests.e2e.conftest import sign_in, with_password
+from tests.e2e.conftest import PASSWORD, sign_in, with_password
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -128,7 +128,9 @@ def test_it_lets_a_doctor_outside_the_care_team_break_the_glass(page, care_team)
     page.shot("not-found")
 
     page.get_by_role("link", name="Break the glass").click()
-    page.get_by_label("Clinical reason").fill(
+    page.get_by_label("Emergency treatment").check()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("In your words").fill(
         "Unconscious in the emergency department; need allergies and medications."
     )
     page.shot("break-glass-form")

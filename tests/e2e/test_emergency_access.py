@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from access.models import BreakGlassAccess
 from patients.models import Diagnosis
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import PASSWORD, sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -33,9 +33,9 @@ def test_it_lets_a_doctor_use_bounded_emergency_access_and_end_it(page, care_tea
     page.shot("found-by-mrn")
 
     outsider.get_by_role("link", name=re.compile("^Break the glass")).click()
-    page.get_by_label("Clinical reason for emergency access").fill(
-        "Unconscious on arrival, no relatives reachable"
-    )
+    page.get_by_label("Emergency treatment").check()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_label("In your words").fill("Unconscious on arrival, no relatives reachable")
     page.shot("reason")
     page.get_by_role("button", name="Open emergency access").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Lovelace")

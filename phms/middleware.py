@@ -1,5 +1,7 @@
 """Response headers every page carries."""
 
+from django.utils.cache import add_never_cache_headers
+
 # Everything is served from this origin (vendored assets): no CDN, no inline script.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -24,4 +26,19 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+class NoStoreWhenSignedInMiddleware:
+    """A signed-in user's pages are never kept by a browser or a proxy (a shared computer
+    after sign-out); static files are answered before this runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
         return response

@@ -23,6 +23,7 @@ python manage.py setup_roles
 python manage.py ensure_documents
 
 exec gunicorn phms.wsgi:application \
+    --config /app/docker/gunicorn.conf.py \
     --bind 0.0.0.0:8000 \
     --workers "${GUNICORN_WORKERS:-3}" \
     --timeout "${GUNICORN_TIMEOUT:-60}" \

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import F
 
+from access.admin_audit import AccessLoggedAdmin
 from access.models import AccessLog, BreakGlassAccess
 from access.services import break_glass_review
 
@@ -36,7 +37,7 @@ class AccessLogAdmin(admin.ModelAdmin):
 
 
 @admin.register(BreakGlassAccess)
-class BreakGlassAccessAdmin(admin.ModelAdmin):
+class BreakGlassAccessAdmin(AccessLoggedAdmin, admin.ModelAdmin):
     """The review queue: unreviewed emergency accesses first."""
 
     list_display = (

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from access.admin_audit import AccessLoggedAdmin
 from billing.models import Bill, BillLine, ServiceCharge
 from core.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
 
@@ -20,7 +21,7 @@ class BillLineInline(SoftDeleteInline):
 
 
 @admin.register(Bill)
-class BillAdmin(SoftDeleteAdmin):
+class BillAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     list_display = [
         "id",
         "issued_on",
@@ -44,7 +45,9 @@ class BillAdmin(SoftDeleteAdmin):
 
 
 @admin.register(BillLine)
-class BillLineAdmin(SoftDeleteAdmin):
+class BillLineAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
+    patient_path = "bill.patient_id"
+
     list_display = ["description", "bill", "code", "quantity", "unit_price", "amount"]
     list_select_related = ["bill", "service_charge"]
     search_fields = ["description", "code", "bill__patient__mrn"]

@@ -7,6 +7,7 @@ from django.urls import reverse
 from guardian.admin import AdminUserObjectPermissionsForm, GuardedModelAdminMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from access.admin_audit import AccessLoggedAdmin
 from core.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
 from patients.models import (
     Allergy,
@@ -130,7 +131,8 @@ class ExplicitPatientGrantForm(AdminUserObjectPermissionsForm):
 
 
 @admin.register(Patient)
-class PatientAdmin(GuardedModelAdminMixin, SoftDeleteAdmin):
+class PatientAdmin(AccessLoggedAdmin, GuardedModelAdminMixin, SoftDeleteAdmin):
+    patient_path = "pk"
     form = PatientAdminForm
     list_display = ["mrn", "last_name", "first_name", "date_of_birth", "sex", "state", "ssn_masked"]
     list_filter = ["sex", "state"]
@@ -236,7 +238,7 @@ class PatientAdmin(GuardedModelAdminMixin, SoftDeleteAdmin):
 
 
 @admin.register(EmergencyContact)
-class EmergencyContactAdmin(SoftDeleteAdmin):
+class EmergencyContactAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     list_display = ["last_name", "first_name", "relationship", "phone", "patient"]
     list_select_related = ["patient"]
     list_filter = ["relationship"]
@@ -245,7 +247,7 @@ class EmergencyContactAdmin(SoftDeleteAdmin):
 
 
 @admin.register(Coverage)
-class CoverageAdmin(SoftDeleteAdmin):
+class CoverageAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     list_display = ["patient", "payer", "member_id", "start_date", "end_date", "is_secondary"]
     list_select_related = ["patient", "payer"]
     list_filter = ["payer", "ownership", "is_secondary"]
@@ -254,7 +256,7 @@ class CoverageAdmin(SoftDeleteAdmin):
 
 
 @admin.register(Allergy)
-class AllergyAdmin(SoftDeleteAdmin):
+class AllergyAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     list_display = [
         "description",
         "patient",
@@ -343,7 +345,7 @@ class PrescriptionInline(SoftDeleteInline):
 
 
 @admin.register(Encounter)
-class EncounterAdmin(SoftDeleteAdmin):
+class EncounterAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     list_display = [
         "admitted_at",
         "patient",
@@ -367,8 +369,10 @@ class EncounterAdmin(SoftDeleteAdmin):
     ]
 
 
-class EncounterChildAdmin(SoftDeleteAdmin):
+class EncounterChildAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     """Shared shape of the per-encounter records: searchable by the patient, linked to the visit."""
+
+    patient_path = "encounter.patient_id"
 
     list_select_related = ["encounter__patient"]
     autocomplete_fields = ["encounter"]

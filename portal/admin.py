@@ -4,12 +4,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from access.admin_audit import AccessLoggedAdmin
 from portal import services
 from portal.models import ChangeRequest, PortalInvitation, ProxyAccess
 
 
 @admin.register(ChangeRequest)
-class ChangeRequestAdmin(SimpleHistoryAdmin):
+class ChangeRequestAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     list_display = ("requested_at", "patient", "kind", "summary", "status", "review_link")
     list_filter = ("status", "kind")
     search_fields = ("patient__last_name", "patient__mrn")
@@ -53,7 +54,7 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProxyAccess)
-class ProxyAccessAdmin(SimpleHistoryAdmin):
+class ProxyAccessAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     list_display = ("proxy", "patient", "relationship", "ends_on", "revoked_at")
     list_filter = ("relationship",)
     search_fields = ("proxy__username", "patient__last_name", "patient__mrn")
@@ -64,7 +65,7 @@ class ProxyAccessAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PortalInvitation)
-class PortalInvitationAdmin(SimpleHistoryAdmin):
+class PortalInvitationAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
     list_display = ("patient", "created_at", "expires_at", "used_at", "revoked_at", "state")
     exclude = ("token_hash", "code_hash")
     readonly_fields = (

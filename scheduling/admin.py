@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from access.admin_audit import AccessLoggedAdmin
 from core.admin_mixins import SoftDeleteAdmin
 from scheduling.models import Appointment, AppointmentRequest, ScheduleException, WorkingHours
 
@@ -23,7 +24,7 @@ class ScheduleExceptionAdmin(SoftDeleteAdmin):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(SoftDeleteAdmin):
+class AppointmentAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     """Read here; bookings go through the schedule pages, which keep the booking rules."""
 
     list_display = ["starts_at", "provider", "department", "kind", "mode", "status", "walk_in"]
@@ -41,7 +42,7 @@ class AppointmentAdmin(SoftDeleteAdmin):
 
 
 @admin.register(AppointmentRequest)
-class AppointmentRequestAdmin(SoftDeleteAdmin):
+class AppointmentRequestAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     list_display = ["requested_at", "patient", "department", "status"]
     list_select_related = ["patient", "department"]
     list_filter = ["status"]

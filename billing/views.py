@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from access import permissions
+from access.audit import Section, access_log_record_list
 from billing.models import Bill
 from billing.selectors import bill_list
 
@@ -30,6 +31,12 @@ def bills(request):
     status = form.cleaned_data.get("status", "") if form.is_valid() else ""
     page = Paginator(bill_list(user=request.user, status=status), PAGE_SIZE).get_page(
         request.GET.get("page")
+    )
+    access_log_record_list(
+        request,
+        patient_ids=[bill.patient_id for bill in page.object_list],
+        section=Section.BILLS,
+        detail="billing worklist",
     )
     query = request.GET.copy()
     query.pop("page", None)

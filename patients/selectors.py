@@ -542,6 +542,14 @@ class ClinicianWorklist:
     recent_notes: list[dict]
     notes_down: bool = False
 
+    def patient_ids_shown(self) -> list[int]:
+        """Every patient the home page names: my patients, the ward list, my recent notes."""
+        return [
+            *(patient.pk for patient in self.patients),
+            *(row.patient.pk for row in self.ward),
+            *(note["patient_id"] for note in self.recent_notes if note["patient"]),
+        ]
+
 
 def _open_assignments(user) -> list[CareAssignment]:
     """The user's current assignments to open encounters, one per patient (the latest

@@ -87,6 +87,12 @@ def home(request):
         "can_review_changes": permissions.can_review_change_requests(user),
     }
     if permissions.is_clinician(user):
-        context["worklist"] = clinician_worklist(user)
+        worklist = context["worklist"] = clinician_worklist(user)
+        access_log_record_list(
+            request,
+            patient_ids=worklist.patient_ids_shown(),
+            section=Section.WORKLIST,
+            detail="home worklists",
+        )
         context["my_day"] = _my_day(request)
     return render(request, "phms/home.html", context)

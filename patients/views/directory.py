@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from access import permissions
+from access.audit import Section, access_log_record_list
 from patients.directory_forms import PatientSearchForm
 from patients.selectors import patient_search, patients_outside_care_team_identified
 
@@ -33,6 +34,13 @@ def patient_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     sort = arguments["sort"]
+    outside_care_team = _outside_care_team(request.user, arguments)
+    access_log_record_list(
+        request,
+        patient_ids=[patient.pk for patient in [*page.object_list, *outside_care_team]],
+        section=Section.DIRECTORY,
+        detail="patient search",
+    )
     context = {
         "form": form,
         "page": page,
@@ -40,7 +48,7 @@ def patient_list(request):
         "sort_links": _sort_links(query, sort),
         "sort": sort,
         "offers_emergency_access": permissions.can_find_patients_for_emergency_access(request.user),
-        "outside_care_team": _outside_care_team(request.user, arguments),
+        "outside_care_team": outside_care_team,
     }
     if request.htmx:
         return render(request, "patients/partials/results.html", context)

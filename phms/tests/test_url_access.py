@@ -168,3 +168,29 @@ def test_it_refuses_every_post_without_a_csrf_token(request, patient_record):
         if got != 403:
             wrong.append(f"{name}: POST without CSRF token answered {got}")
     assert not wrong, "\n".join(wrong)
+
+
+def _names_patient(entry, patient) -> bool:
+    return entry.patient_id == patient.pk or entry.patients_shown.filter(pk=patient.pk).exists()
+
+
+def test_every_page_that_shows_a_patients_identifiers_writes_the_access_log(
+    clients, patient_record, other_patient_record
+):
+    from access.models import AccessLog
+
+    target = Target(patient_record)
+    wrong = []
+    for name in sorted(URL_ACCESS):
+        url = _url(name, target)
+        for persona in PERSONAS:
+            newest = AccessLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            response = clients[persona].get(url)
+            if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+                continue
+            html = response.content.decode()
+            entries = list(AccessLog.objects.filter(pk__gt=newest))
+            for patient in (patient_record, other_patient_record):
+                if patient.mrn in html and not any(_names_patient(e, patient) for e in entries):
+                    wrong.append(f"{name} {persona}: shows {patient.mrn}, no access-log entry")
+    assert not wrong, "\n".join(wrong)

@@ -13,15 +13,20 @@ from django.conf import settings
 
 
 @cache
-def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
+def _fernets(keys: tuple[str, ...], secret_key: str) -> tuple[Fernet, ...]:
     if not keys:
         derived = hashlib.sha256(f"phms-field-encryption:{secret_key}".encode()).digest()
         keys = (base64.urlsafe_b64encode(derived).decode(),)
-    return MultiFernet([Fernet(key) for key in keys])
+    return tuple(Fernet(key) for key in keys)
+
+
+def _keys() -> tuple[Fernet, ...]:
+    """The configured keys, newest first."""
+    return _fernets(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
 
 
 def _cipher() -> MultiFernet:
-    return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS), settings.SECRET_KEY)
+    return MultiFernet(list(_keys()))
 
 
 def encrypt(plain: str) -> str:
@@ -34,3 +39,19 @@ def decrypt(token: str) -> str:
         return _cipher().decrypt(token.encode()).decode()
     except InvalidToken:
         raise ValueError("protected value cannot be decrypted with the configured keys") from None
+
+
+def rotate(token: str) -> str:
+    """The same value encrypted under the newest key (ValueError when no key opens it)."""
+    try:
+        return _cipher().rotate(token.encode()).decode()
+    except InvalidToken:
+        raise ValueError("protected value cannot be decrypted with the configured keys") from None
+
+
+def is_under_newest_key(token: str) -> bool:
+    try:
+        _keys()[0].decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True

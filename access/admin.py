@@ -1,9 +1,16 @@
+import logging
+
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import F
 
 from access.admin_audit import AccessLoggedAdmin
 from access.models import AccessLog, BreakGlassAccess
-from access.services import break_glass_review
+from access.services import break_glass_review, password_reset_link
+
+security_log = logging.getLogger("phms.security")
 
 
 @admin.register(AccessLog)
@@ -93,4 +100,33 @@ class BreakGlassAccessAdmin(AccessLoggedAdmin, admin.ModelAdmin):
             count += 1
         self.message_user(
             request, f"{count} emergency access(es) marked reviewed.", messages.SUCCESS
+        )
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin, with the reset link an administrator hands over when no mail
+    server is configured."""
+
+    actions = ["password_reset_link"]
+
+    @admin.action(description="Make a password reset link (hand it to the user)")
+    def password_reset_link(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one user.", messages.ERROR)
+            return
+        user = queryset.get()
+        link = request.build_absolute_uri(password_reset_link(user))
+        security_log.warning(
+            "password reset link made: user=%s by administrator=%s", user.pk, request.user.pk
+        )
+        hours = settings.PASSWORD_RESET_TIMEOUT // 3600
+        self.message_user(
+            request,
+            f"Reset link for {user.get_username()} (works once, for {hours} hours; give it only "
+            f"to the user in person): {link}",
+            messages.WARNING,
         )

@@ -7,9 +7,13 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from access import permissions
 from access.models import AccessLog, BreakGlassAccess
@@ -163,3 +167,10 @@ def explicit_grants_remove(*, grant_ids) -> int:
         grant.delete()
         removed += 1
     return removed
+
+
+def password_reset_link(user) -> str:
+    """The path of a one-time password reset link for this user (valid PASSWORD_RESET_TIMEOUT)."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "axes",
     "django_htmx",
+    "django_ratelimit",
     "core",
     "access",
     "providers",
@@ -229,7 +230,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # Lock the account, not the address: hospital workstations share addresses behind NAT,
 # so locking by IP would lock out a whole ward after one user's typos.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS = [
+    "axes.W006",
+    # django-ratelimit asks for memcached or Redis. With the default in-process cache each
+    # gunicorn worker counts on its own, so the limit is PASSWORD_RESET_RATE per worker;
+    # a shared CACHE_URL (redis://, pymemcache://) makes it exact.
+    "django_ratelimit.E003",
+    "django_ratelimit.W001",
+]
 
 GUARDIAN_ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
@@ -263,6 +271,10 @@ if EMAIL_URL:
     except (ImproperlyConfigured, KeyError, ValueError) as error:
         raise ImproperlyConfigured(f"EMAIL_URL is not a valid email URL ({error})") from None
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "phms@localhost")
+# Password reset links stay valid this long and work once; requests per client address and
+# per e-mail address are limited (django-ratelimit, counted in the cache).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 2, minimum=1) * 3600
+PASSWORD_RESET_RATE = env_str("PASSWORD_RESET_RATE", "5/h")
 
 # Security ------------------------------------------------------------------------
 

@@ -302,6 +302,15 @@ URL_ACCESS: dict[str, Row] = {
     "favicon": Row(expect=statuses(302, anonymous=302), notes="to the SVG icon, for anyone"),
     "login": Row(expect=statuses(302, anonymous=200), notes="signed in: redirected home"),
     "logout": Row(expect=statuses(405, anonymous=405), notes="POST only"),
+    "password_reset": Row(expect=statuses(200, anonymous=200), notes="anyone may ask"),
+    "password_reset_done": Row(expect=statuses(200, anonymous=200)),
+    "password_reset_confirm": Row(
+        kwargs=lambda t: {"uidb64": "MQ", "token": "forged-token"},
+        expect=statuses(200, anonymous=200),
+        tamper=False,
+        notes="a forged link says it is invalid",
+    ),
+    "password_reset_complete": Row(expect=statuses(200, anonymous=200)),
     "access:break_glass": Row(
         kwargs=lambda t: {"patient_pk": t.patient.pk},
         expect=statuses(403, attending_doctor=302, ward_nurse=302, doctor_elsewhere=200),

@@ -18,6 +18,12 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_required_second_factor(settings):
+    # Tests about two-step sign-in set MFA_REQUIRED_ROLES themselves.
+    settings.MFA_REQUIRED_ROLES = []
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # Rendered charts are cached per chart version; a test starts with none of another's.
     cache.clear()

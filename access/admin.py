@@ -9,6 +9,7 @@ from django.db.models import F
 from access.admin_audit import AccessLoggedAdmin
 from access.models import AccessLog, BreakGlassAccess
 from access.services import break_glass_review, password_reset_link
+from access.two_factor import second_factor_reset
 
 security_log = logging.getLogger("phms.security")
 
@@ -111,7 +112,18 @@ class UserAdmin(DjangoUserAdmin):
     """Django's user admin, with the reset link an administrator hands over when no mail
     server is configured."""
 
-    actions = ["password_reset_link"]
+    actions = ["password_reset_link", "reset_second_factor"]
+
+    @admin.action(description="Reset two-step sign-in (lost phone)")
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            second_factor_reset(user=user, by=request.user)
+        self.message_user(
+            request,
+            f"Two-step sign-in reset for {queryset.count()} user(s); they set it up again at "
+            "their next sign-in.",
+            messages.SUCCESS,
+        )
 
     @admin.action(description="Make a password reset link (hand it to the user)")
     def password_reset_link(self, request, queryset):

@@ -293,3 +293,4 @@ def can_export_own_schedule(user, provider) -> bool:
     """The iCalendar feed: a provider's own appointments, for their calendar program only."""
     own = _own_provider(user)
     return own is not None and provider is not None and own.pk == provider.pk
+

@@ -88,6 +88,9 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "django_ratelimit",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "access",
     "providers",
@@ -108,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "phms.middleware.SecondFactorMiddleware",
     "phms.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -275,6 +280,20 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "phms@localhost")
 # per e-mail address are limited (django-ratelimit, counted in the cache).
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 2, minimum=1) * 3600
 PASSWORD_RESET_RATE = env_str("PASSWORD_RESET_RATE", "5/h")
+
+# Two-step sign-in (django-otp: an authenticator app's TOTP codes, recovery codes). These
+# roles must use it; anyone else may turn it on. "none" turns the requirement off (the demo).
+MFA_ROLES = {"administrator", "doctor", "nurse", "billing", "front_desk", "patient"}
+_mfa_roles = env_str("MFA_REQUIRED_ROLES", "administrator,doctor,nurse,billing")
+MFA_REQUIRED_ROLES = (
+    [] if _mfa_roles.lower() == "none" else [r.strip() for r in _mfa_roles.split(",") if r.strip()]
+)
+if set(MFA_REQUIRED_ROLES) - MFA_ROLES:
+    raise ImproperlyConfigured(
+        f"MFA_REQUIRED_ROLES names unknown roles: {sorted(set(MFA_REQUIRED_ROLES) - MFA_ROLES)}"
+        f" (use {', '.join(sorted(MFA_ROLES))}, or none)"
+    )
+OTP_TOTP_ISSUER = "PHMS"
 
 # Security ------------------------------------------------------------------------
 

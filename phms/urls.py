@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from access import account_views
+from access import account_views, two_factor_views
 from phms import views
 
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", two_factor_views.verify, name="two_factor_verify"),
+    path("accounts/two-factor/setup/", two_factor_views.setup, name="two_factor_setup"),
     path("accounts/password-reset/", account_views.password_reset, name="password_reset"),
     path(
         "accounts/password-reset/sent/",

@@ -46,8 +46,9 @@ def test_it_refuses_a_secret_key_of_only_whitespace():
         ),
         ({"MONGO_URL": "http://mongo.example.org"}, ("MONGO_URL must start with mongodb://",)),
         ({"SESSION_IDLE_TIMEOUT_MINUTES": "soon"}, ("is not a whole number",)),
+        ({"MFA_REQUIRED_ROLES": "doctor,surgeon"}, ("MFA_REQUIRED_ROLES names unknown roles",)),
     ],
-    ids=["bad-boolean", "postgres-url", "bad-mongo-url", "bad-number"],
+    ids=["bad-boolean", "postgres-url", "bad-mongo-url", "bad-number", "bad-mfa-role"],
 )
 def test_it_refuses_a_bad_value_with_one_line(variables, expected):
     result = run_manage("check", **{"DEBUG": "false", "SECRET_KEY": PRODUCTION_KEY, **variables})

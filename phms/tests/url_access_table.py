@@ -302,6 +302,11 @@ URL_ACCESS: dict[str, Row] = {
     "favicon": Row(expect=statuses(302, anonymous=302), notes="to the SVG icon, for anyone"),
     "login": Row(expect=statuses(302, anonymous=200), notes="signed in: redirected home"),
     "logout": Row(expect=statuses(405, anonymous=405), notes="POST only"),
+    "two_factor_verify": Row(
+        expect=statuses(302, anonymous=LOGIN),
+        notes="without a second factor to confirm: on to the page asked for",
+    ),
+    "two_factor_setup": Row(expect=statuses(200, anonymous=LOGIN), notes="one's own account"),
     "password_reset": Row(expect=statuses(200, anonymous=200), notes="anyone may ask"),
     "password_reset_done": Row(expect=statuses(200, anonymous=200)),
     "password_reset_confirm": Row(

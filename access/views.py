@@ -147,6 +147,17 @@ def permission_denied(request, exception=None):
     return render(request, "403.html", status=403)
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's own page carries inline styles the CSP blocks."""
+    security_log.warning(
+        "refused: %s %s without a valid CSRF token (%s) status=403",
+        request.method,
+        request.path[:200],
+        reason[:100],
+    )
+    return render(request, "403_csrf.html", status=403)
+
+
 def locked_out(request, response=None, credentials=None):
     """AXES_LOCKOUT_CALLABLE: the lockout page, saying how long the account stays locked."""
     cool_off = settings.AXES_COOLOFF_TIME

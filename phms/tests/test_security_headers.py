@@ -1,6 +1,8 @@
 """The headers every kind of page carries: CSP, HSTS, framing, no-store when signed in,
 and the cookie flags."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -70,3 +72,34 @@ def test_the_session_and_csrf_cookies_are_http_only_and_same_site(client, settin
     assert session["httponly"] and session["secure"] and session["samesite"] == "Lax"
     csrf = client.cookies[settings.CSRF_COOKIE_NAME]
     assert csrf["httponly"] and csrf["secure"]
+
+
+def inline_styles_and_scripts(html: str) -> list[str]:
+    """What a strict policy (no 'unsafe-inline') would block on the page."""
+    found = re.findall(r"<style\b[^>]*>\s*\S", html)
+    found += re.findall(r"""\sstyle\s*=\s*["'][^"']+""", html)
+    found += re.findall(r"<script\b(?![^>]*\bsrc=)[^>]*>\s*\S", html)
+    return found
+
+
+def test_admin_history_and_error_pages_need_no_inline_style(
+    administrator, attending_doctor, patient_record
+):
+    admin = signed_in(administrator)
+    doctor = signed_in(attending_doctor)
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(attending_doctor)
+    pages = {
+        "admin history": admin.get(
+            reverse("admin:patients_patient_history", args=[patient_record.pk])
+        ),
+        "admin list": admin.get(reverse("admin:patients_patient_changelist")),
+        "admin page": admin.get(reverse("admin:patients_patient_change", args=[patient_record.pk])),
+        "not found": doctor.get("/no-such-page/"),
+        "refused": signed_in(administrator).get(reverse("portal:home")),
+        "expired form": strict.post(reverse("patients:list")),
+    }
+    for kind, response in pages.items():
+        assert response.status_code in (200, 403, 404), kind
+        assert inline_styles_and_scripts(response.content.decode()) == [], kind
+    assert b'data-testid="csrf-failure"' in pages["expired form"].content

@@ -28,14 +28,14 @@ _VOWELS = set("aeiouyàáâäèéêëìíîïòóôöùúûü")
 
 def reason_reads_as_words(text: str) -> bool:
     """Whether a free-text reason reads as words, not a key held down or a mash:
-    two words or more, one of them of four letters with a vowel, five different letters,
-    and no word of one repeated letter."""
+    two words or more, one of them of four letters with a vowel (any letter outside the
+    Latin alphabet counts), five different letters, and no word of one repeated letter."""
     words = [word.lower() for word in _WORD.findall(text)]
     letters = {letter for word in words for letter in word}
     return (
         len(words) >= 2
         and len(letters) >= 5
-        and any(len(word) >= 4 and _VOWELS & set(word) for word in words)
+        and any(len(word) >= 4 and (_VOWELS & set(word) or not word.isascii()) for word in words)
         and all(len(set(word)) > 1 for word in words if len(word) >= 3)
     )
 

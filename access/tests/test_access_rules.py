@@ -312,7 +312,13 @@ def test_it_refuses_a_reason_that_does_not_read_as_words(
 
 @pytest.mark.parametrize(
     "reason",
-    [REASON, "Covering night shift for Dr. Smith", "Patient asked me to look at results"],
+    [
+        REASON,
+        "Covering night shift for Dr. Smith",
+        "Patient asked me to look at results",
+        "Bewusstlos in der Notaufnahme, Medikamente unklar",
+        "Пациент без сознания в приёмном отделении",
+    ],
 )
 def test_it_takes_a_reason_in_words(reason):
     assert reason_reads_as_words(reason)

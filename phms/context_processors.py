@@ -1,4 +1,4 @@
-from access import permissions
+from access import permissions, two_factor
 from access.audit import active_break_glass
 from access.roles import Role, primary_role
 
@@ -33,6 +33,9 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav": {}}
     role = primary_role(user)
+    if two_factor.must_verify(request):
+        # Until the second factor is confirmed every page leads back to it: no menu.
+        return {"nav": {"role": Role(role).label if role else "", "pending_second_factor": True}}
     return {
         "nav": {
             "role": Role(role).label if role else "",

@@ -46,6 +46,9 @@ def test_a_doctor_is_sent_to_set_it_up_before_any_page(required_for_clinicians, 
 
     assert response.status_code == 302
     assert response["Location"] == f"{SETUP}?next=%2Fpatients%2F"
+    setup_page = browser.get(response["Location"]).content.decode()
+    assert 'href="/patients/"' not in setup_page  # no menu until the code is confirmed
+    assert "Sign out" in setup_page
 
 
 def test_setting_it_up_shows_ten_recovery_codes_once_and_opens_the_pages(

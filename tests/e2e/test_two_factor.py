@@ -26,6 +26,7 @@ def test_a_doctor_sets_up_two_step_sign_in_and_is_asked_for_the_code(page, care_
     sign_in(page, "dr.house")
 
     expect(page.get_by_role("heading", name="Set up two-step sign-in")).to_be_visible()
+    expect(page.get_by_role("link", name="Patients")).to_have_count(0)
     expect(page.get_by_test_id("two-factor-qr").locator("svg")).to_be_visible()
     secret = page.get_by_test_id("two-factor-secret").inner_text()
     assert re.fullmatch(r"[A-Z2-7]{4}( [A-Z2-7]{1,4})+", secret)
@@ -37,7 +38,7 @@ def test_a_doctor_sets_up_two_step_sign_in_and_is_asked_for_the_code(page, care_
     expect(codes).to_have_count(10)
     page.shot("recovery-codes")
     page.get_by_role("link", name="Continue").click()
-    expect(page.get_by_test_id("signed-in-as")).to_be_visible()
+    expect(page.get_by_role("link", name="Patients")).to_be_visible()
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "dr.house")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from access.admin_audit import AccessLoggedAdmin
-from billing.models import Bill, BillLine, ServiceCharge
+from billing.models import Bill, BillEvent, BillLine, LedgerEntry, ServiceCharge
 from core.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
 
 
@@ -30,7 +30,9 @@ class BillAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
         "status",
         "total_amount",
         "sanctioned_amount",
-        "paid_amount",
+        "insurance_paid",
+        "patient_paid",
+        "adjusted",
     ]
     list_select_related = ["patient", "payer"]
     list_filter = ["status", "payer"]
@@ -38,6 +40,7 @@ class BillAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     date_hierarchy = "issued_on"
     autocomplete_fields = ["encounter", "patient", "payer"]
     inlines = [BillLineInline]
+    readonly_fields = ["insurance_paid", "patient_paid", "adjusted", "patient_responsibility"]
 
     @admin.display(description="payer", ordering="payer__name")
     def payer_or_self_pay(self, obj):
@@ -52,3 +55,36 @@ class BillLineAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     list_select_related = ["bill", "service_charge"]
     search_fields = ["description", "code", "bill__patient__mrn"]
     autocomplete_fields = ["bill", "service_charge"]
+
+
+class _ReadOnlyAdmin(AccessLoggedAdmin, admin.ModelAdmin):
+    """Ledger entries and bill events are written by billing's services only; a posted
+    entry is corrected by a reversal on the bill's page, never edited."""
+
+    patient_path = "bill.patient_id"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(_ReadOnlyAdmin):
+    list_display = ["posted_on", "bill", "kind", "party", "amount", "method", "reason_code"]
+    list_filter = ["kind", "party", "method"]
+    list_select_related = ["bill"]
+    search_fields = ["bill__patient__mrn", "reference", "external_id"]
+    date_hierarchy = "posted_on"
+
+
+@admin.register(BillEvent)
+class BillEventAdmin(_ReadOnlyAdmin):
+    list_display = ["at", "bill", "action", "from_status", "to_status", "reason_codes", "by"]
+    list_filter = ["action", "to_status"]
+    list_select_related = ["bill", "by"]
+    search_fields = ["bill__patient__mrn", "reason"]

@@ -32,7 +32,6 @@ class BillFactory(factory.django.DjangoModelFactory):
     issued_on = factory.LazyAttribute(lambda b: b.encounter.admitted_at.date())
     total_amount = Decimal("240.00")
     sanctioned_amount = Decimal("200.00")
-    paid_amount = Decimal("0.00")
 
 
 class BillLineFactory(factory.django.DjangoModelFactory):

@@ -89,7 +89,7 @@ def _bill(encounter, **amounts):
     [
         {"total_amount": Decimal("-0.01")},
         {"sanctioned_amount": Decimal("-1.00"), "total_amount": Decimal("10.00")},
-        {"paid_amount": Decimal("-5.00")},
+        {"patient_paid": Decimal("-5.00")},
     ],
 )
 def test_it_rejects_negative_bill_amounts(encounter, amounts):

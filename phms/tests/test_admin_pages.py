@@ -12,7 +12,13 @@ pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = {"patients", "providers", "scheduling", "billing"}
 # Booked through the schedule pages, which keep the booking rules; the admin only reads them.
-READ_ONLY_IN_ADMIN = {"scheduling.Appointment", "scheduling.AppointmentRequest"}
+# Ledger entries and bill events are posted on the bill's page, by billing's services.
+READ_ONLY_IN_ADMIN = {
+    "scheduling.Appointment",
+    "scheduling.AppointmentRequest",
+    "billing.LedgerEntry",
+    "billing.BillEvent",
+}
 
 
 @pytest.fixture
@@ -72,8 +78,18 @@ def _scheduling_rows():
     )
 
 
-def test_it_answers_200_on_every_changelist_add_and_change_page(admin_client):
-    make_patient_record()
+def _billing_rows(record, by):
+    from decimal import Decimal
+
+    from billing.services import bill_act, post_entry
+
+    bill = record.patient.bills.get()
+    bill_act(bill_pk=bill.pk, action="submit", by=by)
+    post_entry(bill_pk=bill.pk, kind="payment", party="payer", amount=Decimal("10.00"), by=by)
+
+
+def test_it_answers_200_on_every_changelist_add_and_change_page(admin_client, superuser):
+    _billing_rows(make_patient_record(), superuser)
     _scheduling_rows()
     for model in domain_models():
         instance = model._base_manager.order_by("pk").first()

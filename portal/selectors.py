@@ -3,13 +3,12 @@
 The home page's allergies, problems and medications come from the models as they are
 today (Allergy rows, active Diagnosis rows, current Prescriptions); when the chart gets
 its own problem and medication lists, `allergy_list`, `problem_list` and
-`medication_list` are the three functions to point at them. Bills are read the same way
-from billing's current amounts (`bill_amounts`).
+`medication_list` are the three functions to point at them. A bill's amounts are
+billing's (`billing.selectors.bill_amounts`), the same figures as the patient statement.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
 from django.db.models import IntegerField, Q, Subquery
@@ -18,6 +17,7 @@ from django.utils import timezone
 from access.models import AccessLog
 from access.roles import Role
 from billing.models import Bill
+from billing.selectors import bill_amounts
 from patients.models import Allergy, Diagnosis, Encounter, LabResult, Patient, Prescription
 from patients.notes import notes_for_patient
 from patients.selectors import encounters_with_details
@@ -377,37 +377,6 @@ def note_encounter(patient, note) -> Encounter | None:
 
 
 # Bills --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BillAmounts:
-    charged: Decimal
-    insurance_paid: Decimal
-    patient_owes: Decimal | None  # None: the insurer has not decided yet
-
-    @property
-    def waiting_for_insurance(self) -> bool:
-        return self.patient_owes is None
-
-
-_DECIDED = {Bill.Status.APPROVED, Bill.Status.PARTIALLY_PAID, Bill.Status.PAID, Bill.Status.DENIED}
-
-
-def bill_amounts(bill: Bill) -> BillAmounts:
-    """Charged, paid by insurance, owed by the patient, from billing's current amounts.
-
-    On a claim, `paid_amount` is what the payer paid and `sanctioned_amount` what it
-    approved; the patient owes the rest of the total once the payer decided. A self-pay
-    bill is owed in full less what was paid. Issue 15's ledger replaces this reading.
-    """
-    if bill.status == Bill.Status.CANCELLED:
-        return BillAmounts(bill.total_amount, Decimal("0.00"), Decimal("0.00"))
-    if bill.is_self_pay:
-        return BillAmounts(bill.total_amount, Decimal("0.00"), bill.balance)
-    if bill.status not in _DECIDED:
-        return BillAmounts(bill.total_amount, bill.paid_amount, None)
-    owes = max(bill.total_amount - bill.sanctioned_amount, Decimal("0.00"))
-    return BillAmounts(bill.total_amount, bill.paid_amount, owes)
 
 
 def bills_page(patient, number) -> Page:

@@ -236,6 +236,10 @@ def _patient(t):
     return {"pk": t.patient.pk}
 
 
+BILLING_PAGE = statuses(403, billing_clerk=200, administrator=200)
+BILLING_POST = statuses(403, billing_clerk=405, administrator=405)
+
+
 def _encounter(t):
     return {"pk": t.patient.pk, "encounter_pk": t.encounter.pk}
 
@@ -449,7 +453,22 @@ URL_ACCESS: dict[str, Row] = {
     "patients:condition_search": Row(expect=statuses(403, **dict.fromkeys(CATALOG_SEARCH, 200))),
     "patients:provider_search": Row(expect=statuses(403, **dict.fromkeys(CATALOG_SEARCH, 200))),
     # billing ---------------------------------------------------------------------------------
-    "billing:list": Row(expect=statuses(403, billing_clerk=200, administrator=200)),
+    "billing:list": Row(expect=BILLING_PAGE),
+    "billing:denials": Row(expect=BILLING_PAGE),
+    "billing:bulk_submit": Row(expect=BILLING_POST, notes="POST only: submit selected drafts"),
+    # Billing staff reach every patient's bills: no tampering to refuse, others get 403.
+    "billing:detail": Row(kwargs=lambda t: {"pk": t.bill.pk}, expect=BILLING_PAGE, tamper=False),
+    "billing:payment": Row(kwargs=lambda t: {"pk": t.bill.pk}, expect=BILLING_POST, tamper=False),
+    "billing:adjustment": Row(
+        kwargs=lambda t: {"pk": t.bill.pk}, expect=BILLING_POST, tamper=False
+    ),
+    "billing:reversal": Row(kwargs=lambda t: {"pk": t.bill.pk}, expect=BILLING_POST, tamper=False),
+    "billing:action": Row(
+        kwargs=lambda t: {"pk": t.bill.pk, "action": "submit"}, expect=BILLING_POST, tamper=False
+    ),
+    "billing:statement": Row(
+        kwargs=lambda t: {"patient_pk": t.patient.pk}, expect=BILLING_PAGE, tamper=False
+    ),
     # portal: the patient's pages -------------------------------------------------------------
     "portal:home": Row(expect=PORTAL_PAGE),
     "portal:switch": Row(expect=statuses(405), notes="POST only: the record switcher"),

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access.models import AccessLog
+from billing.selectors import bill_amounts
+from billing.services import bill_act, post_entry
 from billing.tests.factories import BillFactory
 from patients.models import Diagnosis, LabResult
 from patients.notes import note_create
@@ -20,7 +22,7 @@ from patients.tests.factories import (
     LabTestFactory,
 )
 from patients.vaccinations import vaccination_record
-from portal.selectors import bill_amounts, flag_words
+from portal.selectors import flag_words
 
 pytestmark = pytest.mark.django_db
 
@@ -268,38 +270,43 @@ def test_it_gives_a_notice_for_one_note_when_the_store_is_down(portal, store_dow
     assert "not answering" in response.content.decode()
 
 
-def test_it_shows_bills_with_charged_insurance_and_owed(portal, patient_record):
+def test_it_shows_bills_with_charged_insurance_and_owed(portal, patient_record, billing_clerk):
     encounter = patient_record.encounters.first()
-    BillFactory(
-        encounter=encounter,
-        total_amount=Decimal("200.00"),
-        sanctioned_amount=Decimal("150.00"),
-        paid_amount=Decimal("150.00"),
-        status="paid",
+    bill = BillFactory(encounter=encounter, total_amount=Decimal("200.00"), status="accepted")
+    post_entry(
+        bill_pk=bill.pk, kind="payment", party="payer", amount=Decimal("150.00"), by=billing_clerk
     )
+    post_entry(bill_pk=bill.pk, kind="transfer", amount=Decimal("50.00"), by=billing_clerk)
 
     page = portal.get(reverse("portal:bills")).content.decode()
 
     assert "$200.00" in page and "$150.00" in page and "<strong>$50.00</strong>" in page
 
 
-def test_it_reads_the_amounts_of_each_kind_of_bill(patient_record):
-    bill = BillFactory(
-        encounter=patient_record.encounters.first(),
-        total_amount=Decimal("90.00"),
-        sanctioned_amount=Decimal("0.00"),
-        paid_amount=Decimal("0.00"),
+def test_it_reads_the_amounts_of_each_kind_of_bill(patient_record, billing_clerk):
+    encounter = patient_record.encounters.first()
+    self_pay = BillFactory(
+        encounter=encounter, payer=None, total_amount=Decimal("90.00"), sanctioned_amount=0
     )
-    bill.payer = None
-    bill.paid_amount = Decimal("30.00")
-    assert bill_amounts(bill).patient_owes == Decimal("60.00")
-    assert bill_amounts(bill).insurance_paid == Decimal("0.00")
-    bill.payer_id = 1
-    bill.status = "submitted"
-    assert bill_amounts(bill).waiting_for_insurance
-    bill.status = "denied"
-    bill.sanctioned_amount = Decimal("0.00")
-    assert bill_amounts(bill).patient_owes == Decimal("90.00")
+    post_entry(
+        bill_pk=self_pay.pk,
+        kind="payment",
+        party="patient",
+        amount=Decimal("30.00"),
+        by=billing_clerk,
+    )
+    self_pay.refresh_from_db()
+    assert bill_amounts(self_pay).patient_owes == Decimal("60.00")
+    assert bill_amounts(self_pay).insurance_paid == Decimal("0.00")
+
+    claim = BillFactory(
+        encounter=encounter, total_amount=Decimal("90.00"), sanctioned_amount=0, status="submitted"
+    )
+    assert bill_amounts(claim).waiting_for_insurance
+    bill_act(bill_pk=claim.pk, action="deny", reason_codes=["204"], by=billing_clerk)
+    post_entry(bill_pk=claim.pk, kind="transfer", amount=Decimal("90.00"), by=billing_clerk)
+    claim.refresh_from_db()
+    assert bill_amounts(claim).patient_owes == Decimal("90.00")
 
 
 def test_it_shows_a_bill_with_its_lines(portal, patient_record):

@@ -8,7 +8,8 @@ Seeds a throw-away database (a temp SQLite file, or the MariaDB/MySQL database
 hospital (`demo.hospital.demo_seed`), then times requests through Django's test Client
 (the whole middleware stack, templates, queries; no network). The floor is the home
 page of a front-desk login: session, user, roles, base layout and nothing else.
-Targets: chart p50, portal home p50 (the demo `patient` login) and a department's day view
+Targets: chart p50, portal home p50 (the demo `patient` login), the billing worklist and a
+bill's page (the demo `billing` login) and a department's day view
 (50 providers, 1,500 appointments, the front desk) within 3x the floor p50.
 """
 
@@ -342,6 +343,16 @@ def main() -> int:
 
         names = ["sm", "jo", "wil", "br", "ma", "ga", "ro", "le", "da", "mi"]
         doctor_client, desk_client, patient_client = Client(), Client(), Client()
+        billing_client = Client()
+        billing_client.force_login(get_user_model().objects.get(username="billing"))
+        from billing.models import Bill
+
+        print(f"Bills: {Bill.objects.count()}")
+        busy_bill = (
+            Bill.objects.filter(status=Bill.Status.PAID, payer__isnull=False)
+            .order_by("-total_amount")
+            .first()
+        )
         doctor_client.force_login(doctor)
         desk_client.force_login(front_desk)
         patient_client.force_login(get_user_model().objects.get(username="patient"))
@@ -382,6 +393,21 @@ def main() -> int:
                 "department day (front desk)",
                 desk_client,
                 reverse("scheduling:department_day", kwargs={"pk": department.pk}),
+                {},
+                None,
+            ),
+            ("billing worklist", billing_client, reverse("billing:list"), {}, None),
+            (
+                "worklist: open 61-90, by balance",
+                billing_client,
+                reverse("billing:list"),
+                {"status": "open", "age": "61-90", "sort": "-balance"},
+                None,
+            ),
+            (
+                "bill detail",
+                billing_client,
+                reverse("billing:detail", kwargs={"pk": busy_bill.pk}),
                 {},
                 None,
             ),
@@ -426,6 +452,10 @@ def main() -> int:
             f"{department_appointments} appointments) p50 <= 3x floor: {verdict} "
             f"({department_ratio:.1f}x)"
         )
+        for name in ("billing worklist", "worklist: open 61-90, by balance", "bill detail"):
+            ratio = p50s[name] / floor
+            verdict = "met" if ratio <= 3 else "NOT met"
+            print(f"Target {name} p50 <= 3x floor: {verdict} ({ratio:.1f}x)")
         if label.startswith("MariaDB"):
             connection.close()
             _recreate_mysql_database(urlsplit(os.environ["DATABASE_URL"]), create=False)

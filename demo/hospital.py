@@ -34,7 +34,8 @@ from simple_history.utils import bulk_create_with_history
 
 from access.roles import Role
 from access.services import roles_setup
-from billing.models import Bill, BillLine, ServiceCharge
+from billing.models import ZERO, Bill, BillLine, LedgerEntry, ServiceCharge
+from billing.services import LedgerTotals
 from patients.models import (
     CareAssignment,
     Condition,
@@ -328,11 +329,14 @@ STAY_MINUTES = {
 BILL_STATUSES = [
     (Bill.Status.PAID, 40),
     (Bill.Status.SUBMITTED, 15),
-    (Bill.Status.APPROVED, 12),
+    (Bill.Status.ACCEPTED, 12),
     (Bill.Status.PARTIALLY_PAID, 12),
     (Bill.Status.DENIED, 8),
     (Bill.Status.DRAFT, 8),
     (Bill.Status.CANCELLED, 5),
+    (Bill.Status.RESUBMITTED, 3),
+    (Bill.Status.APPEALED, 2),
+    (Bill.Status.WRITTEN_OFF, 2),
 ]
 # (state, weight, area code, postal prefix, cities)
 STATES = [
@@ -405,6 +409,7 @@ class _Chunk:
     prescriptions: list = field(default_factory=list)
     bills: list = field(default_factory=list)
     lines: list = field(default_factory=list)
+    ledger: list = field(default_factory=list)
 
     def batches(self):
         yield Patient, self.patients
@@ -419,6 +424,7 @@ class _Chunk:
         yield Prescription, self.prescriptions
         yield Bill, self.bills
         yield BillLine, self.lines
+        yield LedgerEntry, self.ledger
 
 
 class _Hospital:
@@ -948,19 +954,65 @@ class _Hospital:
             total += line.amount
             chunk.lines.append(line)
         bill.total_amount = total
-        share = Decimal(rng.randint(60, 95)) / 100
-        if payer is not None and status in (
-            Bill.Status.APPROVED,
-            Bill.Status.PARTIALLY_PAID,
-            Bill.Status.PAID,
-        ):
-            bill.sanctioned_amount = _money(total * share)
-        collectible = bill.sanctioned_amount if payer is not None else total
-        if status == Bill.Status.PAID:
-            bill.paid_amount = collectible
-        elif status == Bill.Status.PARTIALLY_PAID:
-            bill.paid_amount = _money(collectible * Decimal(rng.randint(20, 70)) / 100)
+        self._ledger(bill, status, chunk)
         chunk.bills.append(bill)
+
+    def _ledger(self, bill, status, chunk) -> None:
+        """The payer's allowance, its payment, the patient's share and payment, as a billing
+        office would have posted them for a bill of that status; the totals are their sums."""
+        rng = self.rng
+        total, posted_on = bill.total_amount, bill.issued_on
+        entries = []
+
+        def post(kind, amount, **details):
+            if amount > 0:
+                entries.append(
+                    LedgerEntry(bill=bill, kind=kind, amount=amount, posted_on=posted_on, **details)
+                )
+
+        paid_statuses = (Bill.Status.ACCEPTED, Bill.Status.PARTIALLY_PAID, Bill.Status.PAID)
+        if bill.payer is not None and status in (*paid_statuses, Bill.Status.WRITTEN_OFF):
+            allowed = _money(total * Decimal(rng.randint(60, 95)) / 100)
+            bill.sanctioned_amount = allowed
+            post(LedgerEntry.Kind.CONTRACTUAL, total - allowed, reason_code="45")
+            # A partly paid claim leaves the patient a share still to pay.
+            shares = [80, 90] if status == Bill.Status.PARTIALLY_PAID else [80, 90, 100]
+            insurer_share = _money(allowed * Decimal(rng.choice(shares)) / 100)
+            if status in (Bill.Status.PARTIALLY_PAID, Bill.Status.PAID):
+                post(
+                    LedgerEntry.Kind.PAYMENT,
+                    insurer_share,
+                    party=LedgerEntry.Party.PAYER,
+                    method=LedgerEntry.Method.EFT,
+                    reference=f"ERA-{rng.randint(100000, 999999)}",
+                )
+            post(LedgerEntry.Kind.TRANSFER, allowed - insurer_share, reason_code="2")
+            patient_share = allowed - insurer_share
+        else:
+            patient_share = total if bill.payer is None else ZERO
+        if status == Bill.Status.PAID:
+            post(
+                LedgerEntry.Kind.PAYMENT,
+                patient_share,
+                party=LedgerEntry.Party.PATIENT,
+                method=rng.choice([LedgerEntry.Method.CARD, LedgerEntry.Method.CASH]),
+            )
+        elif status == Bill.Status.PARTIALLY_PAID and bill.payer is None:
+            post(
+                LedgerEntry.Kind.PAYMENT,
+                _money(patient_share * Decimal(rng.randint(20, 70)) / 100),
+                party=LedgerEntry.Party.PATIENT,
+                method=LedgerEntry.Method.CARD,
+            )
+        elif status == Bill.Status.WRITTEN_OFF:
+            paid = sum((e.amount for e in entries if e.kind == LedgerEntry.Kind.CONTRACTUAL), ZERO)
+            post(LedgerEntry.Kind.WRITE_OFF, total - paid, reason_code="29")
+        totals = LedgerTotals()
+        for entry in entries:
+            totals.add(entry.kind, entry.party, entry.amount)
+        for name, value in totals.fields().items():
+            setattr(bill, name, value)
+        chunk.ledger.extend(entries)
 
 
 # Services ------------------------------------------------------------------------------

@@ -61,7 +61,13 @@ def fingerprint() -> str:
     ):
         digest.update(repr(row).encode())
     for row in Bill.objects.order_by("patient__mrn", "issued_on", "total_amount").values_list(
-        "patient__mrn", "status", "total_amount", "sanctioned_amount", "paid_amount"
+        "patient__mrn",
+        "status",
+        "total_amount",
+        "sanctioned_amount",
+        "insurance_paid",
+        "patient_paid",
+        "adjusted",
     ):
         digest.update(repr(row).encode())
     for model in (Diagnosis, LabResult, Prescription, VitalSigns, CareAssignment):

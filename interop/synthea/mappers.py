@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from billing.models import Bill, BillLine, ServiceCharge
+from billing import carc
+from billing import services as billing_services
+from billing.models import Bill, BillLine, LedgerEntry, ServiceCharge
 from patients.models import (
     VITAL_RANGES,
     Allergy,
@@ -891,7 +893,6 @@ BILL_FIELDS = [
     "status",
     "total_amount",
     "sanctioned_amount",
-    "paid_amount",
 ]
 
 
@@ -906,7 +907,7 @@ def bill_amounts(total: Decimal, outstanding: Decimal, *, has_status=True) -> di
         status = Bill.Status.PARTIALLY_PAID
     else:
         status = Bill.Status.SUBMITTED
-    return {"status": status, "total_amount": total, "sanctioned_amount": paid, "paid_amount": paid}
+    return {"status": status, "total_amount": total, "sanctioned_amount": paid}
 
 
 class ClaimsMapper(Mapper):
@@ -996,25 +997,99 @@ def line_amount(units: Decimal, unit_price: Decimal) -> Decimal:
     return (units * unit_price).quantize(Decimal("0.01"))
 
 
+LEDGER_FIELDS = [
+    "bill_id", "kind", "party", "amount", "posted_on", "method", "reason_code", "note",
+]  # fmt: skip
+PAYMENT_METHODS = {
+    "COPAY": LedgerEntry.Method.COPAY,
+    "CASH": LedgerEntry.Method.CASH,
+    "CHECK": LedgerEntry.Method.CHECK,
+    "ECHECK": LedgerEntry.Method.EFT,
+    "CC": LedgerEntry.Method.CARD,
+}
+
+
 class ClaimsTransactionsMapper(Mapper):
+    """CHARGE rows become bill lines; PAYMENT, ADJUSTMENT and TRANSFERIN-to-patient rows
+    become ledger entries, and the bills' totals are then summed from the ledger.
+
+    A payment is the patient's when it is a copay or when the charge it pays was last
+    transferred to the patient (TRANSFERTYPE "p"), the insurer's otherwise; rows of one
+    claim come in order, so the party is followed row by row. Synthea lets a copay exceed
+    its charge and then shows the charge's OUTSTANDING as 0.00: the entry posts what the
+    charge still owed, and its note keeps the amount paid.
+    """
+
     spec = FileSpec("claims_transactions.csv", ("ID", "CLAIMID", "TYPE", "AMOUNT"))
 
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.party_of_claim = {}
+        self.open_of_claim = {}  # what the claim's current charge still owes
+
     def map_row(self, row):
-        if _text(row, "TYPE") != "CHARGE":
-            return None  # payments and transfers are summed up in the claim's outstanding amounts
+        kind = _text(row, "TYPE")
+        claim = _text(row, "CLAIMID")
+        if kind == "TRANSFEROUT":
+            return None  # the other half of the TRANSFERIN row that follows it
         bill = _lookup(self.ctx.claims, row, "CLAIMID", "claim")
-        units, unit_price = charge_units_and_price(row)
-        return _bill_line(
-            _text(row, "ID"),
-            bill,
-            _text(row, "PROCEDURECODE"),
-            _text(row, "NOTES"),
-            units,
-            unit_price,
-        )
+        if kind == "CHARGE":
+            self.party_of_claim[claim] = _text(row, "TRANSFERTYPE")
+            units, unit_price = charge_units_and_price(row)
+            self.open_of_claim[claim] = line_amount(units, unit_price)
+            return _bill_line(
+                _text(row, "ID"),
+                bill,
+                _text(row, "PROCEDURECODE"),
+                _text(row, "NOTES"),
+                units,
+                unit_price,
+            )
+        entry = {"external_id": _text(row, "ID"), "bill_id": bill}
+        entry["posted_on"] = parse_datetime(row, "FROMDATE").date()
+        if kind == "PAYMENT":
+            method = _text(row, "METHOD").upper()
+            to_patient = method == "COPAY" or self.party_of_claim.get(claim) == "p"
+            entry |= {
+                "kind": LedgerEntry.Kind.PAYMENT,
+                "party": LedgerEntry.Party.PATIENT if to_patient else LedgerEntry.Party.PAYER,
+                "amount": parse_decimal(row, "PAYMENTS", default=ZERO),
+                "method": PAYMENT_METHODS.get(method, LedgerEntry.Method.OTHER),
+            }
+        elif kind == "ADJUSTMENT":
+            entry |= {
+                "kind": LedgerEntry.Kind.CONTRACTUAL,
+                "amount": parse_decimal(row, "ADJUSTMENTS", default=ZERO),
+                "reason_code": carc.CONTRACTUAL_DEFAULT,
+            }
+        elif kind == "TRANSFERIN":
+            self.party_of_claim[claim] = _text(row, "TRANSFERTYPE")
+            if _text(row, "TRANSFERTYPE") != "p":
+                return None  # from one insurer to the next: still the insurers' share
+            entry |= {
+                "kind": LedgerEntry.Kind.TRANSFER,
+                "amount": parse_decimal(row, "AMOUNT", default=ZERO),
+            }
+        else:
+            raise RowError(f"unknown TYPE {kind!r}")
+        if kind in ("PAYMENT", "ADJUSTMENT"):
+            owed = self.open_of_claim.get(claim, ZERO)
+            if entry["amount"] > owed:
+                entry["note"] = f"{entry['amount']} paid on a charge that owed {owed}"
+                entry["amount"] = owed
+            self.open_of_claim[claim] = owed - entry["amount"]
+        if entry["amount"] <= 0:
+            return None  # a zero payment or transfer moves nothing
+        return build(LedgerEntry, **entry)
 
     def write(self, records):
-        _write_lines(self.ctx, self.stats, records)
+        lines = [r for r in records if isinstance(r, BillLine)]
+        entries = [r for r in records if isinstance(r, LedgerEntry)]
+        if lines:
+            _write_lines(self.ctx, self.stats, lines)
+        if entries:
+            upsert(LedgerEntry, entries, LEDGER_FIELDS, self.stats)
+            billing_services.refresh_totals({entry.bill_id for entry in entries})
 
 
 class ProceduresMapper(Mapper):

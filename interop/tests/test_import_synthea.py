@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from billing.models import Bill, BillLine
+from billing.models import Bill, BillLine, LedgerEntry
+from billing.services import ledger_totals
 from interop.synthea.mappers import VITAL_LOINC
 from patients import notes, vaccinations
 from patients.models import (
@@ -208,6 +209,39 @@ def test_it_imports_every_table_of_the_sample_and_builds_the_patients_chart():
         assert (
             bill.status == Bill.Status.PAID
         )  # every claim of this patient is CLOSED, nothing owed
+
+
+def test_payments_adjustments_and_transfers_become_the_ledger_and_match_outstanding():
+    run_import(SAMPLE)
+    outstanding = {
+        claim["Id"]: sum(
+            (Decimal(claim[c] or "0") for c in ("OUTSTANDING1", "OUTSTANDING2", "OUTSTANDINGP")),
+            Decimal("0"),
+        )
+        for claim in read_csv(SAMPLE, "claims.csv")
+    }
+    money_rows = [
+        t
+        for t in read_csv(SAMPLE, "claims_transactions.csv")
+        if (t["TYPE"] == "PAYMENT" and Decimal(t["PAYMENTS"] or "0") > 0)
+        or (t["TYPE"] == "ADJUSTMENT" and Decimal(t["ADJUSTMENTS"] or "0") > 0)
+        or (
+            t["TYPE"] == "TRANSFERIN"
+            and t["TRANSFERTYPE"] == "p"
+            and Decimal(t["AMOUNT"] or "0") > 0
+        )
+    ]
+
+    assert LedgerEntry.objects.count() == len(money_rows)
+    bills = list(Bill._base_manager.all())
+    sums = ledger_totals([bill.pk for bill in bills])
+    for bill in bills:
+        assert bill.balance == outstanding[bill.external_id], bill.external_id
+        stored = {name: getattr(bill, name) for name in sums[bill.pk].fields()}
+        assert stored == sums[bill.pk].fields(), bill.external_id
+    paid_by = Counter(LedgerEntry.objects.filter(kind="payment").values_list("party", flat=True))
+    assert paid_by["payer"] > 0 and paid_by["patient"] > 0
+    assert LedgerEntry.objects.filter(kind="transfer").exists()
 
 
 def test_it_changes_nothing_when_the_same_export_is_imported_again():

@@ -225,7 +225,13 @@ def post_entry(
     """Post a payment, adjustment, refund or transfer; the bill's totals and status follow."""
     if kind == Kind.REVERSAL:
         raise BillingRefused("A reversal names the entry it reverses.")
+    if kind not in Kind.values:
+        raise BillingRefused(f"Unknown kind of entry {kind!r}.")
     bill = _locked(bill_pk)
+    if kind == Kind.PAYMENT and party == Party.PAYER and bill.status == Bill.Status.DRAFT:
+        raise BillingRefused(
+            "The claim is still a draft: submit it before posting the payer's payment."
+        )
     if kind in (Kind.PAYMENT, Kind.REFUND) and party not in Party.values:
         raise BillingRefused("Say who paid: the insurance or the patient.")
     if kind == Kind.PAYMENT and party == Party.PAYER and bill.is_self_pay:

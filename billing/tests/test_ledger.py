@@ -195,3 +195,14 @@ def test_a_self_pay_bill_has_no_insurance_payment_and_no_transfer(billing_clerk)
         _pay(bill, "1.00", billing_clerk, party="payer")
     with pytest.raises(BillingRefused, match="the patient's already"):
         post_entry(bill_pk=bill.pk, kind=Kind.TRANSFER, amount=Decimal("1"), by=billing_clerk)
+
+
+def test_a_payer_does_not_pay_a_draft_and_unknown_kinds_are_refused(billing_clerk):
+    bill = _claim(status=S.DRAFT)
+    with pytest.raises(BillingRefused, match="submit it before"):
+        _pay(bill, "1.00", billing_clerk)
+    with pytest.raises(BillingRefused, match="Unknown kind"):
+        post_entry(bill_pk=bill.pk, kind="gift", amount=Decimal("1"), by=billing_clerk)
+    _pay(bill, "5.00", billing_clerk, party="patient")  # a copay at the desk is fine
+    bill.refresh_from_db()
+    assert (bill.status, bill.patient_paid) == (S.DRAFT, Decimal("5.00"))

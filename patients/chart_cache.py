@@ -13,6 +13,7 @@ cached entry newer than its key, never older. Sections render without the reques
 of one viewer's session (CSRF token, user, messages) can end up in a shared entry.
 """
 
+import hashlib
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 
@@ -58,11 +59,14 @@ def chart_sections_key(patient, *, variant: str, flags: dict[str, bool]) -> str 
     )
     if versions is None:
         return None
+    # The view (template variant and what the user may do) as a short digest: memcached
+    # takes keys of at most 250 characters.
     shown = ",".join(f"{name}={int(bool(value))}" for name, value in sorted(flags.items()))
+    view = hashlib.sha256(f"{variant}|{shown}".encode()).hexdigest()[:20]
     day = timezone.localdate().isoformat()
     zone = timezone.get_current_timezone_name()
     chart, reference = versions
-    return f"{KEY_PREFIX}:{variant}:{patient.pk}:{chart}:{reference}:{day}:{zone}:{shown}"
+    return f"{KEY_PREFIX}:{patient.pk}:{chart}:{reference}:{day}:{zone}:{view}"
 
 
 def cached_chart_sections(

@@ -1,13 +1,27 @@
 """Reads for billing: the worklist with its aging buckets, one bill, a patient's statement."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Prefetch, Q, QuerySet, Sum
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from access import permissions
 from billing.access import bills_visible_to
 from billing.lifecycle import AWAITING_PAYER
 from billing.models import HALF_CENT, ZERO, Bill, BillEvent, LedgerEntry
@@ -133,6 +147,47 @@ def bucket_totals(
         )
         for b in AGE_BUCKETS
     ]
+
+
+def billing_version() -> tuple[int, int, int]:
+    """Moves on every write to bills: a new history row (every save, soft delete, import),
+    ledger entry or status event. Three indexed MAX lookups."""
+    return (
+        Bill.history.aggregate(top=Max("history_id"))["top"] or 0,
+        LedgerEntry.objects.aggregate(top=Max("pk"))["top"] or 0,
+        BillEvent.objects.aggregate(top=Max("pk"))["top"] or 0,
+    )
+
+
+@dataclass(frozen=True)
+class WorklistSummary:
+    count: int
+    buckets: list[BucketTotal]
+
+
+def worklist_cache_key(*, user, kind: str, parts, version: tuple) -> str:
+    """A cache key for something drawn from the bills the user sees, as they are now: it
+    names the scope (billing staff and administrators see every bill and share entries;
+    anyone else has their own), today, the `billing_version` and a digest of `parts`."""
+    scope = "all" if permissions.can_use_billing(user) else f"user-{user.pk}"
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:20]
+    versions = ":".join(map(str, version))
+    return f"billing-{kind}:{scope}:{timezone.localdate()}:{versions}:{digest}"
+
+
+def worklist_summary(*, user, filters: WorklistFilters, version: tuple) -> WorklistSummary:
+    """The filtered list's size and its aging buckets: two scans of the bills, kept in the
+    cache until a bill changes or the day turns (`worklist_cache_key`)."""
+    key = worklist_cache_key(user=user, kind="summary", parts=filters, version=version)
+    summary = cache.get(key)
+    if summary is None:
+        today = timezone.localdate()
+        summary = WorklistSummary(
+            count=_filtered(user, filters, today).count(),
+            buckets=bucket_totals(user=user, filters=filters, today=today),
+        )
+        cache.set(key, summary, settings.BILLING_SUMMARY_CACHE_SECONDS)
+    return summary
 
 
 def denials(*, user) -> QuerySet[Bill]:

@@ -7,13 +7,17 @@ else gets 403, and a bill the user may not see answers 404.
 import csv
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from access import permissions
@@ -39,6 +43,18 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator told the list's size (counted once per billing version, not per page)."""
+
+    def __init__(self, object_list, per_page, *, count):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self):
+        return self._known_count
+
+
 def billing_staff_only(view):
     @wraps(view)
     @login_required
@@ -58,26 +74,52 @@ def bills(request):
     worklist = selectors.worklist(user=request.user, filters=filters)
     if request.GET.get("export") == "csv":
         return _csv_export(request, worklist)
-    page = Paginator(worklist, PAGE_SIZE).get_page(request.GET.get("page"))
-    access_log_record_list(
-        request,
-        patient_ids=[bill.patient_id for bill in page.object_list],
-        section=Section.BILLS,
-        detail="billing worklist",
+    version = selectors.billing_version()
+    summary = selectors.worklist_summary(user=request.user, filters=filters, version=version)
+    page = KnownCountPaginator(worklist, PAGE_SIZE, count=summary.count).get_page(
+        request.GET.get("page")
     )
     query = request.GET.copy()
     query.pop("page", None)
-    without_sort = query.copy()
-    without_sort.pop("sort", None)
+    results, patient_ids = _worklist_results(request, page, filters, summary, query, version)
+    access_log_record_list(
+        request, patient_ids=patient_ids, section=Section.BILLS, detail="billing worklist"
+    )
     context = {
         "form": form,
         "page": page,
-        "filters": filters,
-        "buckets": selectors.bucket_totals(user=request.user, filters=filters),
+        "results": results,
         "query_without_page": query.urlencode(),
-        "query_without_sort": without_sort.urlencode(),
     }
     return render(request, "billing/list.html", context)
+
+
+def _worklist_results(
+    request, page, filters, summary, query, version
+) -> tuple[SafeString, list[int]]:
+    """The buckets and the page of bills, rendered once per billing version, filters and
+    page (they hold nothing of the viewer's session), with the patients they show."""
+    key = selectors.worklist_cache_key(
+        user=request.user, kind="page", parts=(sorted(query.lists()), page.number), version=version
+    )
+    cached = cache.get(key)
+    if cached is None:
+        without_sort = query.copy()
+        without_sort.pop("sort", None)
+        context = {
+            "page": page,
+            "filters": filters,
+            "buckets": summary.buckets,
+            "query_without_page": query.urlencode(),
+            "query_without_sort": without_sort.urlencode(),
+        }
+        cached = (
+            render_to_string("billing/partials/worklist_results.html", context),
+            [bill.patient_id for bill in page.object_list],
+        )
+        cache.set(key, cached, settings.BILLING_SUMMARY_CACHE_SECONDS)
+    html, patient_ids = cached
+    return mark_safe(html), patient_ids  # noqa: S308 -- rendered by our autoescaping template
 
 
 def _csv_cell(value) -> str:

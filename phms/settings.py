@@ -182,6 +182,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = env_str("CACHE_URL", "locmemcache://phms-charts?max_entries=2000")
 CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
 CHART_CACHE_SECONDS = env_int("CHART_CACHE_SECONDS", 3600)
+# The billing worklist's count and aging buckets, kept until a bill changes (or this long).
+BILLING_SUMMARY_CACHE_SECONDS = env_int("BILLING_SUMMARY_CACHE_SECONDS", 600)
 
 # Document store (MongoDB, or the embedded store when MONGO_URL is unset) ---------
 

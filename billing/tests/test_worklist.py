@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -193,10 +194,46 @@ def test_bulk_submit_from_the_page(client, billing_clerk, aged_bills):
 def test_the_worklist_queries_do_not_grow_with_the_bills(client, billing_clerk, aged_bills):
     client.force_login(billing_clerk)
     client.get(LIST_URL)  # the session's first page checks the second factor once
+    cache.clear()
     with CaptureQueriesContext(connection) as few:
+        client.get(LIST_URL)
+    with CaptureQueriesContext(connection) as cached:
         client.get(LIST_URL)
     for _ in range(20):
         BillFactory(sanctioned_amount=0)
     with CaptureQueriesContext(connection) as many:
-        client.get(LIST_URL)
+        response = client.get(LIST_URL)
     assert len(many) == len(few)
+    assert len(cached) == len(few) - 3  # the count, the buckets and the page came from the cache
+    assert response.context["page"].paginator.count == len(aged_bills) + 20
+
+
+def test_a_cached_summary_is_never_stale_after_a_payment(client, billing_clerk, aged_bills):
+    client.force_login(billing_clerk)
+    assert client.get(LIST_URL).context["buckets"][0].balance == Decimal("30.00")
+
+    post_entry(
+        bill_pk=aged_bills[30].pk,
+        kind="payment",
+        party="payer",
+        amount=Decimal("5.00"),
+        by=billing_clerk,
+    )
+
+    assert client.get(LIST_URL).context["buckets"][0].balance == Decimal("25.00")
+
+
+def test_a_cached_page_still_logs_its_patients_and_carries_no_session(
+    client, billing_clerk, administrator, aged_bills
+):
+    client.force_login(billing_clerk)
+    client.get(LIST_URL)
+    client.force_login(administrator)
+
+    page = client.get(LIST_URL).content.decode()  # drawn for the clerk, the same scope
+
+    entries = AccessLog.objects.filter(detail="billing worklist").order_by("pk")
+    assert [e.user for e in entries] == [billing_clerk, administrator]
+    shown = [set(e.patients_shown.values_list("pk", flat=True)) for e in entries]
+    assert shown[0] == shown[1] == {bill.patient_id for bill in aged_bills.values()}
+    assert page.count("csrfmiddlewaretoken") == 2  # the sign-out and the bulk-submit forms

@@ -25,6 +25,7 @@ from access import permissions
 from billing.access import bills_visible_to
 from billing.lifecycle import AWAITING_PAYER
 from billing.models import HALF_CENT, ZERO, Bill, BillEvent, LedgerEntry
+from patients.models import Coverage, Diagnosis
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
 CENT = Decimal("0.01")
@@ -208,11 +209,13 @@ def bill_for_user(*, user, bill_pk) -> Bill | None:
     bill = (
         bills_visible_to(user)
         .filter(pk=bill_pk)
-        .select_related("patient", "payer", "encounter", "encounter__organization")
+        .select_related("patient", "payer", "encounter")
         .prefetch_related(
             "lines",
-            "encounter__diagnoses__condition",
-            "patient__coverages__payer",
+            Prefetch(
+                "encounter__diagnoses", queryset=Diagnosis.objects.select_related("condition")
+            ),
+            Prefetch("patient__coverages", queryset=Coverage.objects.select_related("payer")),
             Prefetch(
                 "ledger",
                 queryset=LedgerEntry.objects.select_related("posted_by", "reverses").order_by(

@@ -1286,7 +1286,7 @@ class _Schedules:
     ) -> None:
         """Book a share `fill` of the provider's slots from today on. Today, `arrivals`
         patients (drawn from `arriving`) are checked in: those due last before now, or the
-        day's first when it has not begun. `video`: the first free slot is a video visit.
+        day's first when fewer than that are past. `video`: the first free slot is a video visit.
         `first` are booked before anyone else, two days ahead at least (they may cancel)."""
         minutes = blocks[0].slot_minutes
         first = list(first)
@@ -1296,7 +1296,8 @@ class _Schedules:
             due = []
             if offset == 0 and arrivals:
                 past = [slot for slot in slots if slot < self.now]
-                due = past[-arrivals:] if past else slots[:arrivals]
+                # Early in the day fewer slots lie behind: the next patients came early.
+                due = past[-arrivals:] if len(past) >= arrivals else slots[:arrivals]
                 for slot in due:
                     patient_pk = self._free_patient(day, list(arriving) or patients, [])
                     if patient_pk is not None:

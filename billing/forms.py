@@ -13,7 +13,26 @@ SELF_PAY = "self"
 CENT = Decimal("0.01")
 
 
-class WorklistForm(forms.Form):
+class BootstrapFieldsMixin:
+    """Bootstrap's classes on each widget, for `billing/partials/field.html`, which renders
+    the billing pages' forms in a fraction of crispy's time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            widget.attrs["class"] = (
+                "form-select" if isinstance(widget, forms.Select) else "form-control"
+            )
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+
+
+class WorklistForm(BootstrapFieldsMixin, forms.Form):
     status = forms.ChoiceField(
         required=False,
         choices=[("", "Any status"), ("open", "Open (not paid or closed)"), *Bill.Status.choices],
@@ -81,19 +100,6 @@ class BillIdsField(forms.Field):
 
 class BulkSubmitForm(forms.Form):
     bills = BillIdsField(error_messages={"required": "Select at least one draft to submit."})
-
-
-class BootstrapFieldsMixin:
-    """Bootstrap's classes on each widget, for `billing/partials/fields.html`, which renders
-    a bill page's many small forms in a fraction of crispy's time."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, field in self.fields.items():
-            widget = field.widget
-            base = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            invalid = " is-invalid" if self.is_bound and name in self.errors else ""
-            widget.attrs["class"] = base + invalid
 
 
 class ActionForm(BootstrapFieldsMixin, forms.Form):

@@ -197,7 +197,6 @@ def denials(*, user) -> QuerySet[Bill]:
     return (
         bills_visible_to(user)
         .filter(status=Bill.Status.DENIED)
-        .annotate(balance_due=BALANCE)
         .select_related("patient", "payer")
         .prefetch_related(Prefetch("events", queryset=latest_denial, to_attr="denial_events"))
         .order_by("issued_on", "id")

@@ -276,34 +276,29 @@ def bill_action(request, pk, action):
     return _done(request, bill, f"The bill is now {bill.get_status_display().lower()}.")
 
 
+def _post_entry(request, pk, form_class, prefix, **fixed):
+    """Post the form's entry to the bill; a bad form comes back on the bill's page."""
+    bill = _bill_or_404(request, pk)
+    form = form_class(request.POST, auto_id=f"{prefix}_%s")
+    if not form.is_valid():
+        return _detail(request, bill, status=400, **{f"{prefix}_form": form})
+    try:
+        entry = services.post_entry(bill_pk=bill.pk, by=request.user, **fixed, **form.cleaned_data)
+    except BillingRefused as error:
+        return _refused(request, bill, error)
+    return _done(request, bill, f"{entry.get_kind_display()} of {entry.amount} posted.")
+
+
 @billing_staff_only
 @require_POST
 def bill_payment(request, pk):
-    bill = _bill_or_404(request, pk)
-    form = PaymentForm(request.POST, auto_id="payment_%s")
-    if not form.is_valid():
-        return _detail(request, bill, status=400, payment_form=form)
-    try:
-        entry = services.post_entry(
-            bill_pk=bill.pk, kind="payment", by=request.user, **form.cleaned_data
-        )
-    except BillingRefused as error:
-        return _refused(request, bill, error)
-    return _done(request, bill, f"Payment of {entry.amount} posted.")
+    return _post_entry(request, pk, PaymentForm, "payment", kind="payment")
 
 
 @billing_staff_only
 @require_POST
 def bill_adjustment(request, pk):
-    bill = _bill_or_404(request, pk)
-    form = AdjustmentForm(request.POST, auto_id="adjustment_%s")
-    if not form.is_valid():
-        return _detail(request, bill, status=400, adjustment_form=form)
-    try:
-        entry = services.post_entry(bill_pk=bill.pk, by=request.user, **form.cleaned_data)
-    except BillingRefused as error:
-        return _refused(request, bill, error)
-    return _done(request, bill, f"{entry.get_kind_display()} of {entry.amount} posted.")
+    return _post_entry(request, pk, AdjustmentForm, "adjustment")
 
 
 @billing_staff_only

@@ -265,3 +265,25 @@ def test_the_statement_and_the_portal_show_the_same_numbers(
         and "$12.50" in portal
         and "<strong>$37.50</strong>" in portal
     )
+
+
+def test_the_denial_worklist_shows_the_latest_denial(client, billing_clerk, bill):
+    bill_act(bill_pk=bill.pk, action="deny", reason_codes=["16"], by=billing_clerk)
+    bill_act(bill_pk=bill.pk, action="resubmit", by=billing_clerk)
+    bill_act(
+        bill_pk=bill.pk,
+        action="deny",
+        reason_codes=["50"],
+        reason="Not necessary",
+        by=billing_clerk,
+    )
+    BillFactory(status=S.SUBMITTED, sanctioned_amount=0)
+    client.force_login(billing_clerk)
+
+    response = client.get(reverse("billing:denials"))
+
+    page = response.content.decode()
+    assert [b.pk for b in response.context["page"].object_list] == [bill.pk]
+    assert "50: Not deemed a medical necessity" in page and "Not necessary" in page
+    assert "16: Claim lacks" not in page
+    assert AccessLog.objects.filter(detail="denial worklist").exists()

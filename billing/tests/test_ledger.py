@@ -206,3 +206,25 @@ def test_a_payer_does_not_pay_a_draft_and_unknown_kinds_are_refused(billing_cler
     _pay(bill, "5.00", billing_clerk, party="patient")  # a copay at the desk is fine
     bill.refresh_from_db()
     assert (bill.status, bill.patient_paid) == (S.DRAFT, Decimal("5.00"))
+
+
+def test_reversing_a_write_off_reopens_the_bill(billing_clerk):
+    from billing.services import bill_act
+
+    bill = _claim(total="40.00")
+    bill_act(
+        bill_pk=bill.pk, action="write_off", reason="Too old", reason_codes=["29"], by=billing_clerk
+    )
+    write_off = bill.ledger.get(kind=Kind.WRITE_OFF)
+    with pytest.raises(BillingRefused, match="takes no new entries"):
+        _pay(bill, "1.00", billing_clerk)
+
+    reverse_entry(entry_pk=write_off.pk, by=billing_clerk, reason="Patient will pay")
+
+    bill.refresh_from_db()
+    assert (bill.status, bill.adjusted, bill.balance) == (
+        S.ACCEPTED,
+        Decimal("0.00"),
+        Decimal("40.00"),
+    )
+    assert _stored_matches_ledger(bill)

@@ -19,11 +19,12 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F, Subquery
+from django.db.models import F, Subquery, Sum
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from patients.models import ChartVersion, ReferenceDataVersion
+from patients.migrations._chart_triggers import DATA_VERSION_BUCKETS
+from patients.models import ChartVersion, DataVersion, ReferenceDataVersion
 
 KEY_PREFIX = "chart-sections"
 REFERENCE_ROW = 1  # the one row the triggers keep (migration patients/0002)
@@ -34,6 +35,19 @@ def chart_version_bump(patient_ids: Iterable[int]) -> None:
     ids = sorted({int(pk) for pk in patient_ids})
     if ids:
         ChartVersion.objects.filter(patient_id__in=ids).update(version=F("version") + 1)
+        DataVersion.objects.filter(bucket=ids[0] % DATA_VERSION_BUCKETS).update(
+            version=F("version") + 1
+        )
+
+
+def records_version() -> tuple[int, int]:
+    """(every patient's records, the catalogs): moves on any write to either; two reads of
+    at most sixteen rows."""
+    records = DataVersion.objects.aggregate(total=Sum("version"))["total"] or 0
+    reference = ReferenceDataVersion.objects.filter(pk=REFERENCE_ROW).values_list(
+        "version", flat=True
+    )
+    return records, reference.first() or 0
 
 
 @contextmanager

@@ -980,6 +980,17 @@ class ChartVersion(models.Model):
         return f"chart {self.patient_id} v{self.version}"
 
 
+class DataVersion(models.Model):
+    """Sixteen counters whose sum changes whenever any patient's records change (database
+    triggers, migration patients/0007); reports are cached on that sum."""
+
+    bucket = models.PositiveSmallIntegerField(primary_key=True)
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return f"data bucket {self.bucket} v{self.version}"
+
+
 class ReferenceDataVersion(models.Model):
     """One row whose number changes when any catalog name a chart shows changes
     (conditions, lab tests, medications, payers, organizations, providers, usernames)."""

@@ -33,6 +33,11 @@ REFERENCE_TABLES = [
     "providers_doctor",
     "providers_nurse",
 ]
+# Reports key their cache on the sum of these counters (patients.DataVersion): every write to a
+# patient table moves one of them, chosen by patient so that concurrent writers rarely wait
+# on the same row.
+DATA_VERSION_TABLE = "patients_dataversion"
+DATA_VERSION_BUCKETS = 16
 # Logins update auth_user.last_login; only a new username changes what a chart shows.
 USERNAME_CHANGED = "NEW.username <> OLD.username"
 
@@ -73,7 +78,7 @@ def trigger_names():
     yield "chartversion_auth_user_update"
 
 
-def create_triggers(vendor):
+def create_triggers(vendor, *, with_data_version=False):
     statements = []
     for table, patient_of in PATIENT_TABLES.items():
         for event, rows in EVENTS.items():
@@ -82,6 +87,9 @@ def create_triggers(vendor):
             if old:  # a row moved to another patient changes that patient's chart too
                 condition = f"{old[0]} <> {new}"
                 bumps.append(_bump(vendor, "patients_chartversion", "patient_id", old[0], condition))
+            if with_data_version:
+                bucket = f"({new}) % {DATA_VERSION_BUCKETS}"
+                bumps.append(_bump(vendor, DATA_VERSION_TABLE, "bucket", bucket))
             statements.append(
                 _trigger(vendor, f"chartversion_{table}_{event.lower()}", event, table, bumps)
             )
@@ -118,6 +126,12 @@ def _check_vendor(schema_editor):
     return vendor
 
 
+def _has_data_version(schema_editor) -> bool:
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        return DATA_VERSION_TABLE in connection.introspection.table_names(cursor)
+
+
 def install(apps, schema_editor):
     vendor = _check_vendor(schema_editor)
     for statement in [*create_triggers(vendor), *initial_versions(vendor)]:
@@ -129,11 +143,24 @@ def drop(apps, schema_editor):
         schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}", params=None)
 
 
-def recreate(apps, schema_editor):
+def recreate(apps, schema_editor, *, with_data_version=None):
     vendor = _check_vendor(schema_editor)
+    if with_data_version is None:
+        with_data_version = _has_data_version(schema_editor)
     drop(apps, schema_editor)
-    for statement in create_triggers(vendor):
+    for statement in create_triggers(vendor, with_data_version=with_data_version):
         schema_editor.execute(statement, params=None)
+
+
+def install_data_version(apps, schema_editor):
+    vendor = _check_vendor(schema_editor)
+    for bucket in range(DATA_VERSION_BUCKETS):
+        schema_editor.execute(_bump(vendor, DATA_VERSION_TABLE, "bucket", str(bucket)), params=None)
+    recreate(apps, schema_editor, with_data_version=True)
+
+
+def drop_data_version(apps, schema_editor):
+    recreate(apps, schema_editor, with_data_version=False)
 
 
 def RecreateChartTriggers():  # noqa: N802 (reads as the migration operation it returns)

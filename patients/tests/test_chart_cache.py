@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from core import documents
 from patients import services
+from patients.chart_cache import chart_version_bump, records_version
 from patients.migrations import _chart_triggers as chart_versions
 from patients.models import (
     ChartVersion,
@@ -95,6 +96,30 @@ def test_every_write_to_a_charted_table_moves_the_patients_version(factory, pati
         versions.append(chart_version(patient_record))
 
     assert len(set(versions)) == len(versions), versions
+
+
+@pytest.mark.parametrize("factory", ENCOUNTER_CHILDREN + PATIENT_CHILDREN)
+def test_every_write_to_a_charted_table_moves_the_records_version(factory, patient_record):
+    encounter = patient_record.encounters.get()
+    owner = {"patient": patient_record} if factory in PATIENT_CHILDREN else {"encounter": encounter}
+    versions = [records_version()]
+
+    record = factory(**owner)
+    versions.append(records_version())
+    type(record).all_objects.filter(pk=record.pk).update(deleted_at=None)
+    versions.append(records_version())
+    record.delete()
+    versions.append(records_version())
+
+    assert len(set(versions)) == len(versions), versions
+
+
+def test_a_document_store_write_moves_the_records_version(patient_record):
+    before = records_version()
+
+    chart_version_bump([patient_record.pk])
+
+    assert records_version() != before
 
 
 def test_a_write_to_one_patient_leaves_another_patients_version_alone(

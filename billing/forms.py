@@ -6,30 +6,12 @@ from django.utils import timezone
 from billing import carc
 from billing.models import Bill, LedgerEntry
 from billing.selectors import AGE_BUCKETS, SORTS, WorklistFilters
+from core.forms import BootstrapFieldsMixin
 from patients.models import Payer
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 SELF_PAY = "self"
 CENT = Decimal("0.01")
-
-
-class BootstrapFieldsMixin:
-    """Bootstrap's classes on each widget, for `billing/partials/field.html`, which renders
-    the billing pages' forms in a fraction of crispy's time."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            widget.attrs["class"] = (
-                "form-select" if isinstance(widget, forms.Select) else "form-control"
-            )
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["class"] += " is-invalid"
 
 
 class WorklistForm(BootstrapFieldsMixin, forms.Form):

@@ -34,6 +34,7 @@ from billing.forms import (
 )
 from billing.lifecycle import actions_allowed
 from billing.services import BillingRefused
+from core.spreadsheets import Echo, csv_cell
 from patients.access import checked_patient
 
 PAGE_SIZE = 25
@@ -122,29 +123,18 @@ def _worklist_results(
     return mark_safe(html), patient_ids  # noqa: S308 -- rendered by our autoescaping template
 
 
-def _csv_cell(value) -> str:
-    """Spreadsheets run a cell that starts with = + - @ as a formula: quote it."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _csv_export(request, worklist):
     rows = list(worklist.values_list("patient_id", flat=True))
     access_log_record_list(
         request, patient_ids=rows, section=Section.BILLS, detail="billing worklist CSV export"
     )
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
 
     def lines():
         yield writer.writerow(CSV_COLUMNS)
         for bill in worklist.iterator(chunk_size=2000):
             yield writer.writerow(
-                _csv_cell(v)
+                csv_cell(v)
                 for v in (
                     bill.pk,
                     bill.issued_on.isoformat(),

@@ -1,5 +1,4 @@
 from django.contrib.auth.decorators import login_required
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -9,35 +8,17 @@ from django.views.decorators.http import require_GET
 
 from access import permissions
 from access.audit import Section, access_log_record_list
-from core import documents
+from core import health
 from patients.selectors import clinician_worklist
 from scheduling.models import Appointment
 from scheduling.selectors import my_day
-
-
-def _database_status() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception:  # any driver error: report it as down, never as a 500
-        return "down"
-    return "ok"
-
-
-def _document_store_status() -> str:
-    try:
-        documents.ping()
-    except documents.DocumentStoreUnavailable:
-        return "down"
-    return "ok"
 
 
 @require_GET
 @never_cache
 def healthz(request):
     """Public liveness check: which store answers. No login, no patient data."""
-    checks = {"database": _database_status(), "documents": _document_store_status()}
+    checks = {"database": health.database_status(), "documents": health.document_store_status()}
     down = [name for name, state in checks.items() if state != "ok"]
     body = {"status": "ok" if not down else "unavailable", "checks": checks}
     if down:

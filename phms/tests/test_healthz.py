@@ -6,9 +6,8 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
-from core import documents
+from core import documents, health
 from patients.models import Patient
-from phms import views
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +31,7 @@ class BrokenConnection:
 
 @pytest.fixture
 def unreachable_database(monkeypatch):
-    monkeypatch.setattr(views, "connection", BrokenConnection())
+    monkeypatch.setattr(health, "connection", BrokenConnection())
 
 
 def test_it_answers_200_with_json_when_both_stores_answer(client):

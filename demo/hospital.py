@@ -1168,7 +1168,53 @@ def demo_seed(*, patients: int, seed: int, as_of: date | None = None, progress=N
         demo_logins_create(catalogs=catalogs, summary=summary)
     with transaction.atomic():
         demo_schedules_create(catalogs=catalogs, summary=summary, seed=seed, now=now)
+    summary.created["vaccination events (document store)"] = demo_vaccinations_create(
+        seed=seed, today=timezone.localtime(now).date()
+    )
     return summary
+
+
+# Vaccinations go to the document store for the first patients only: the embedded store's
+# writes slow down as it fills, and a sample is enough for the charts and reports.
+DEMO_VACCINATED_PATIENTS = 1500
+# (CVX code, vaccine as recorded, share of patients, doses, years between doses)
+DEMO_VACCINES = (
+    ("150", "Influenza, injectable, quadrivalent, preservative free", 0.55, 3, 1),
+    ("208", "COVID-19, mRNA, LNP-S, PF, 30 mcg/0.3 mL dose", 0.45, 3, 0.4),
+    ("115", "Tdap", 0.35, 1, 0),
+    ("133", "Pneumococcal conjugate PCV 13", 0.2, 1, 0),
+    ("43", "Hep B, adult", 0.15, 3, 0.2),
+    ("121", "Zoster vaccine, live", 0.1, 1, 0),
+)
+
+
+def demo_vaccinations_create(*, seed: int, today: date) -> int:
+    """Completed vaccinations for a deterministic share of the first patients."""
+    from patients.vaccinations import vaccinations_import_many
+
+    rng = random.Random(seed * 104729 + 7)
+    events = []
+    for patient in Patient.objects.order_by("pk")[:DEMO_VACCINATED_PATIENTS]:
+        for code, vaccine, share, doses, years_apart in DEMO_VACCINES:
+            if rng.random() >= share:
+                continue
+            first = today - timedelta(days=rng.randint(30, 5 * 365))
+            for dose in range(1, rng.randint(1, doses) + 1):
+                given = first + timedelta(days=int(365 * years_apart * (dose - 1)))
+                if given > today:
+                    break
+                events.append(
+                    {
+                        "patient": patient,
+                        "vaccine": vaccine,
+                        "cvx_code": code,
+                        "dose_number": dose,
+                        "date": given,
+                        "route": "intramuscular",
+                        "external_id": f"demo-vaccination-{patient.pk}-{code}-{dose}",
+                    }
+                )
+    return vaccinations_import_many(events=events) if events else 0
 
 
 class _Schedules:

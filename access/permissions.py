@@ -29,6 +29,25 @@ def can_use_billing(user) -> bool:
     return has_role(user, Role.BILLING) or is_administrator(user)
 
 
+def can_view_reports(user) -> bool:
+    """The reports area: administrators, clinicians (their own patients) and billing (the
+    claim reports only, `can_view_claim_reports_only`)."""
+    return is_administrator(user) or is_clinician(user) or has_role(user, Role.BILLING)
+
+
+def can_view_claim_reports_only(user) -> bool:
+    return not is_administrator(user) and not is_clinician(user) and has_role(user, Role.BILLING)
+
+
+def sees_small_report_cells(user) -> bool:
+    """Counts under REPORT_MIN_CELL_SIZE patients are shown to administrators only."""
+    return is_administrator(user)
+
+
+def can_view_operations_dashboard(user) -> bool:
+    return is_administrator(user)
+
+
 def can_use_portal(user) -> bool:
     return has_role(user, Role.PATIENT)
 

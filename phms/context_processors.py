@@ -22,7 +22,7 @@ def _current_section(request) -> str:
         return "portal"
     if match.namespace == "scheduling":
         return "arrivals" if match.url_name in ARRIVALS_PAGES else "schedule"
-    if match.namespace in ("patients", "billing", "admin"):
+    if match.namespace in ("patients", "billing", "reports", "admin"):
         return match.namespace
     return "home" if match.url_name == "home" else ""
 
@@ -43,6 +43,7 @@ def navigation(request):
             "current": _current_section(request),
             "patients": permissions.can_use_patient_directory(user),
             "billing": permissions.can_use_billing(user),
+            "reports": permissions.can_view_reports(user),
             "admin": user.is_staff,
             "portal": permissions.can_use_portal(user),
             "change_requests": permissions.can_review_change_requests(user),

@@ -184,6 +184,10 @@ CACHES = {"default": environ.Env.cache_url_config(CACHE_URL)}
 CHART_CACHE_SECONDS = env_int("CHART_CACHE_SECONDS", 3600)
 # The billing worklist's count and aging buckets, kept until a bill changes (or this long).
 BILLING_SUMMARY_CACHE_SECONDS = env_int("BILLING_SUMMARY_CACHE_SECONDS", 600)
+# Reports' tables and charts, kept until the data they count changes (or this long).
+REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 3600)
+# Report cells counting fewer patients than this show "<N" to everyone but administrators.
+REPORT_MIN_CELL_SIZE = env_int("REPORT_MIN_CELL_SIZE", 11, minimum=1)
 
 # Document store (MongoDB, or the embedded store when MONGO_URL is unset) ---------
 

@@ -40,6 +40,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("schedule/", include("scheduling.urls")),
     path("billing/", include("billing.urls")),
+    path("reports/", include("reports.urls")),
     path("access/", include("access.urls")),
     path("portal/", include("portal.urls")),
 ]

@@ -5,10 +5,39 @@ Each takes an optional `patients` scope (default: every patient) so callers pass
 encounter, bill, diagnosis or contact is left out even when the scope includes it.
 """
 
-from django.db.models import Count, Q, QuerySet, Sum
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractYear, TruncMonth
+from django.utils import timezone
 
 from billing.models import Bill
-from patients.models import Diagnosis, EmergencyContact, Encounter, Medication, Patient
+from core import documents
+from patients.document_schemas import VaccinationStatus
+from patients.document_selectors import COVID19_CVX_CODES, INFLUENZA_CVX_CODES
+from patients.models import (
+    Coverage,
+    Diagnosis,
+    EmergencyContact,
+    Encounter,
+    Medication,
+    Patient,
+)
+from reports.filters import AGE_BAND_BY_KEY, AGE_BANDS, ReportFilters, birth_dates_of_age_band
 
 
 def _scope(patients: QuerySet | None) -> QuerySet:
@@ -58,10 +87,9 @@ def distinct_diagnosis_code_count(*, patients: QuerySet | None = None) -> int:
 
     SELECT COUNT(DISTINCT diagnosis_code) FROM Diagnosis
     """
-    return (
-        Diagnosis.objects.filter(encounter__in=_encounters(patients))
-        .aggregate(codes=Count("condition", distinct=True))["codes"]
-    )
+    return Diagnosis.objects.filter(encounter__in=_encounters(patients)).aggregate(
+        codes=Count("condition", distinct=True)
+    )["codes"]
 
 
 def patients_diagnosed_with(condition: str, *, patients: QuerySet | None = None) -> QuerySet:
@@ -111,3 +139,481 @@ def emergency_contacts_by_last_name(*, patients: QuerySet | None = None) -> Quer
         .select_related("patient")
         .order_by("last_name", "first_name", "pk")
     )
+
+
+# Analytics: aggregated in the database, handed to pandas as a few hundred rows ------------
+#
+# Every selector below takes the caller's scope (`Patient.objects.visible_to(user)`) and a
+# `ReportFilters`, and returns DataFrames whose "patients" column counts distinct patients,
+# so that small cells can be suppressed (`reports.suppression`).
+
+NO_FILTERS = ReportFilters()
+CENT = Decimal("0.01")
+SEX_LABELS = dict(Patient.Sex.choices)
+CLASS_LABELS = dict(Encounter.EncounterClass.choices)
+STATUS_LABELS = dict(Bill.Status.choices)
+# Claim amounts are counted in bands ten to a decade ($1.00, $1.26, $1.58 ... $10M): the
+# quartiles drawn in the box plot are read from these counts, to within one band.
+AMOUNT_BAND_EDGES = tuple(Decimal(f"{10 ** (step / 10):.2f}") for step in range(71))
+
+
+def scoped_patients(patients: QuerySet | None, filters: ReportFilters, *, today: dt.date):
+    """The living patients of the scope that pass the patient filters (state, sex, age, payer)."""
+    scope = (Patient.objects.all() if patients is None else patients).filter(
+        deleted_at__isnull=True
+    )
+    if filters.state:
+        scope = scope.filter(state=filters.state)
+    if filters.sex:
+        scope = scope.filter(sex=filters.sex)
+    if filters.age_band:
+        earliest, latest = birth_dates_of_age_band(AGE_BAND_BY_KEY[filters.age_band], today)
+        scope = scope.filter(date_of_birth__lte=latest)
+        if earliest is not None:
+            scope = scope.filter(date_of_birth__gte=earliest)
+    if filters.payer_id:
+        covered = Coverage.objects.filter(payer_id=filters.payer_id).values("patient_id")
+        scope = scope.filter(pk__in=covered)
+    return scope
+
+
+def _age_band_case(field: str, today: dt.date) -> Case:
+    whens = []
+    for band in AGE_BANDS:
+        earliest, latest = birth_dates_of_age_band(band, today)
+        bounds = {f"{field}__lte": latest}
+        if earliest is not None:
+            bounds[f"{field}__gte"] = earliest
+        whens.append(When(then=Value(band.key), **bounds))
+    return Case(*whens, default=Value(""), output_field=CharField())
+
+
+def _frame(rows, columns) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(rows), columns=columns)
+
+
+def birth_year_distribution(
+    *,
+    patients: QuerySet | None = None,
+    filters: ReportFilters = NO_FILTERS,
+    by="year",
+    today: dt.date,
+) -> pd.DataFrame:
+    """Patients per year (or decade) of birth and sex: columns period, sex, patients."""
+    rows = (
+        scoped_patients(patients, filters, today=today)
+        .annotate(year=ExtractYear("date_of_birth"))
+        .values("year", "sex")
+        .annotate(patients=Count("pk"))
+        .order_by()
+        .values_list("year", "sex", "patients")
+    )
+    frame = _frame(rows, ["period", "sex", "patients"])
+    if by == "decade":
+        frame["period"] = frame["period"] // 10 * 10
+    frame["sex"] = frame["sex"].map(SEX_LABELS)
+    return (
+        frame.groupby(["period", "sex"], as_index=False)["patients"]
+        .sum()
+        .sort_values(["period", "sex"], ignore_index=True)
+    )
+
+
+def diagnosis_frequencies(
+    *,
+    patients: QuerySet | None = None,
+    filters: ReportFilters = NO_FILTERS,
+    today: dt.date,
+) -> pd.DataFrame:
+    """Every diagnosed condition with its distinct patients and its count of diagnoses
+    (entered-in-error diagnoses left out): columns code, condition, patients, diagnoses."""
+    diagnoses = _diagnoses(filters).filter(
+        encounter__patient__in=scoped_patients(patients, filters, today=today).values("pk")
+    )
+    rows = (
+        diagnoses.values("condition__code", "condition__name")
+        .annotate(patients=Count("encounter__patient_id", distinct=True), diagnoses=Count("pk"))
+        .order_by()
+        .values_list("condition__code", "condition__name", "patients", "diagnoses")
+    )
+    return _frame(rows, ["code", "condition", "patients", "diagnoses"])
+
+
+def _diagnoses(filters: ReportFilters) -> QuerySet:
+    """Live diagnoses (not entered in error) of live encounters, in the filters' dates and
+    encounter class."""
+    diagnoses = Diagnosis.objects.filter(encounter__deleted_at__isnull=True).exclude(
+        status=Diagnosis.Status.ENTERED_IN_ERROR
+    )
+    if filters.date_from:
+        diagnoses = diagnoses.filter(onset_date__gte=filters.date_from)
+    if filters.date_to:
+        diagnoses = diagnoses.filter(onset_date__lte=filters.date_to)
+    if filters.encounter_class:
+        diagnoses = diagnoses.filter(encounter__encounter_class=filters.encounter_class)
+    return diagnoses
+
+
+def top_diagnoses(frequencies: pd.DataFrame, *, rank_by: str, count: int = 10) -> pd.DataFrame:
+    """The `count` most frequent conditions by "patients" or "diagnoses", ties by name."""
+    other = "diagnoses" if rank_by == "patients" else "patients"
+    ranked = frequencies.sort_values(
+        [rank_by, other, "condition"], ascending=[False, False, True], ignore_index=True
+    ).head(count)
+    ranked.insert(0, "rank", range(1, len(ranked) + 1))
+    return ranked
+
+
+def _bills(patients, filters, today):
+    bills = Bill.objects.filter(
+        patient__in=scoped_patients(patients, filters, today=today).values("pk"),
+        encounter__deleted_at__isnull=True,
+    )
+    if filters.date_from:
+        bills = bills.filter(issued_on__gte=filters.date_from)
+    if filters.date_to:
+        bills = bills.filter(issued_on__lte=filters.date_to)
+    if filters.encounter_class:
+        bills = bills.filter(encounter__encounter_class=filters.encounter_class)
+    return bills
+
+
+def claim_totals_by_status_and_payer(
+    *,
+    patients: QuerySet | None = None,
+    filters: ReportFilters = NO_FILTERS,
+    today: dt.date,
+) -> pd.DataFrame:
+    """Bills per status and payer: columns status, payer, patients, bills, billed, paid by
+    insurance, paid by patients, adjusted."""
+    rows = (
+        _bills(patients, filters, today)
+        .values("status", "payer__name")
+        .annotate(
+            patients=Count("patient_id", distinct=True),
+            bills=Count("pk"),
+            billed=Sum("total_amount"),
+            insurance=Sum("insurance_paid"),
+            patient=Sum("patient_paid"),
+            adjusted=Sum("adjusted"),
+        )
+        .order_by()
+        .values_list(
+            "status",
+            "payer__name",
+            "patients",
+            "bills",
+            "billed",
+            "insurance",
+            "patient",
+            "adjusted",
+        )
+    )
+    columns = [
+        "status", "payer", "patients", "bills", "billed", "insurance paid", "patient paid",
+        "adjusted",
+    ]  # fmt: skip
+    frame = _frame(rows, columns)
+    frame["status"] = frame["status"].map(STATUS_LABELS)
+    frame["payer"] = frame["payer"].fillna("Self-pay")
+    for column in columns[4:]:
+        frame[column] = frame[column].map(lambda value: Decimal(value or 0).quantize(CENT))
+    return frame.sort_values(["status", "payer"], ignore_index=True)
+
+
+def claim_amount_distribution(
+    *,
+    patients: QuerySet | None = None,
+    filters: ReportFilters = NO_FILTERS,
+    today: dt.date,
+) -> pd.DataFrame:
+    """Per status: patients, bills, the smallest and largest amount (exact), and the 5th,
+    25th, 50th, 75th and 95th percentiles of the billed amount, estimated from the count of
+    bills in each amount band (`AMOUNT_BAND_EDGES`)."""
+    bills = _bills(patients, filters, today)
+    extents = {
+        status: (patients_count, count, low, high)
+        for status, patients_count, count, low, high in bills.values("status")
+        .annotate(
+            patients=Count("patient_id", distinct=True),
+            bills=Count("pk"),
+            low=Min("total_amount"),
+            high=Max("total_amount"),
+        )
+        .order_by()
+        .values_list("status", "patients", "bills", "low", "high")
+    }
+    band = Case(
+        *(
+            When(total_amount__lt=edge, then=Value(index))
+            for index, edge in enumerate(AMOUNT_BAND_EDGES)
+        ),
+        default=Value(len(AMOUNT_BAND_EDGES)),
+        output_field=IntegerField(),
+    )
+    counts: dict[str, list[tuple[int, int]]] = {}
+    for status, index, count in (
+        bills.annotate(band=band)
+        .values("status", "band")
+        .annotate(bills=Count("pk"))
+        .order_by("status", "band")
+        .values_list("status", "band", "bills")
+    ):
+        counts.setdefault(status, []).append((index, count))
+    records = []
+    for status, (patients_count, count, low, high) in sorted(extents.items()):
+        quantiles = _banded_quantiles(counts.get(status, []), count, low, high)
+        records.append(
+            {
+                "status": STATUS_LABELS.get(status, status),
+                "patients": patients_count,
+                "bills": count,
+                "lowest": Decimal(low).quantize(CENT),
+                **quantiles,
+                "highest": Decimal(high).quantize(CENT),
+            }
+        )
+    columns = ["status", "patients", "bills", "lowest", *QUANTILE_COLUMNS, "highest"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+QUANTILES = {"p5": 0.05, "p25": 0.25, "median": 0.5, "p75": 0.75, "p95": 0.95}
+QUANTILE_COLUMNS = tuple(QUANTILES)
+
+
+def _banded_quantiles(bands, total, low, high) -> dict[str, Decimal]:
+    """Quantiles from counts per amount band, linear within a band, clamped to the exact
+    smallest and largest amounts."""
+    low, high = Decimal(low), Decimal(high)
+    edges = (Decimal(0), *AMOUNT_BAND_EDGES, high)
+    result = {}
+    for name, fraction in QUANTILES.items():
+        target = Decimal(str(fraction)) * total
+        seen = 0
+        value = high
+        for index, count in bands:
+            if seen + count >= target:
+                start = max(edges[index], low)
+                end = min(edges[index + 1] if index + 1 < len(edges) else high, high)
+                share = (target - seen) / count if count else Decimal(0)
+                value = start + (end - start) * share
+                break
+            seen += count
+        result[name] = min(max(value, low), high).quantize(CENT)
+    return result
+
+
+def encounters_per_month(
+    *,
+    patients: QuerySet | None = None,
+    filters: ReportFilters = NO_FILTERS,
+    today: dt.date,
+) -> pd.DataFrame:
+    """Encounters per month of admission and class: columns month, class, patients,
+    encounters. Without dates, the last 24 months to today."""
+    start = filters.date_from or (today.replace(day=1) - dt.timedelta(days=730)).replace(day=1)
+    end = filters.date_to or today
+    encounters = Encounter.objects.filter(
+        patient__in=scoped_patients(patients, filters, today=today).values("pk"),
+        admitted_at__gte=_start_of(start),
+        admitted_at__lt=_start_of(end + dt.timedelta(days=1)),
+    )
+    if filters.encounter_class:
+        encounters = encounters.filter(encounter_class=filters.encounter_class)
+    rows = (
+        encounters.annotate(month=TruncMonth("admitted_at"))
+        .values("month", "encounter_class")
+        .annotate(patients=Count("patient_id", distinct=True), encounters=Count("pk"))
+        .order_by()
+        .values_list("month", "encounter_class", "patients", "encounters")
+    )
+    frame = _frame(rows, ["month", "class", "patients", "encounters"])
+    frame["month"] = frame["month"].map(lambda moment: f"{moment:%Y-%m}")
+    frame["class"] = frame["class"].map(CLASS_LABELS)
+    return frame.sort_values(["month", "class"], ignore_index=True)
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def patients_per_state(
+    *,
+    patients: QuerySet | None = None,
+    filters: ReportFilters = NO_FILTERS,
+    today: dt.date,
+) -> pd.DataFrame:
+    """Patients per state of residence, most first: columns state, patients."""
+    rows = (
+        scoped_patients(patients, filters, today=today)
+        .values("state")
+        .annotate(patients=Count("pk"))
+        .order_by()
+        .values_list("state", "patients")
+    )
+    frame = _frame(rows, ["state", "patients"])
+    frame["state"] = frame["state"].replace("", "Not recorded")
+    return frame.sort_values(["patients", "state"], ascending=[False, True], ignore_index=True)
+
+
+def patients_with_condition_by_age_and_sex(
+    condition: str,
+    *,
+    patients: QuerySet | None = None,
+    filters: ReportFilters = NO_FILTERS,
+    today: dt.date,
+) -> pd.DataFrame:
+    """Patients with a diagnosis of the condition (code, or name containing the words),
+    per age band today and sex: columns age, sex, patients."""
+    term = condition.strip()
+    diagnoses = _diagnoses(filters).filter(
+        Q(condition__code__iexact=term) | Q(condition__name__icontains=term)
+    )
+    diagnosed = scoped_patients(patients, filters, today=today).filter(
+        pk__in=diagnoses.values("encounter__patient_id")
+    )
+    return _by_age_and_sex(diagnosed, today)
+
+
+def _by_age_and_sex(patients: QuerySet, today: dt.date) -> pd.DataFrame:
+    rows = (
+        patients.annotate(age=_age_band_case("date_of_birth", today))
+        .values("age", "sex")
+        .annotate(patients=Count("pk"))
+        .order_by()
+        .values_list("age", "sex", "patients")
+    )
+    frame = _frame(rows, ["age", "sex", "patients"])
+    order = {band.key: index for index, band in enumerate(AGE_BANDS)}
+    frame["sex"] = frame["sex"].map(SEX_LABELS)
+    frame = frame.sort_values(["age", "sex"], key=lambda c: c.map(order) if c.name == "age" else c)
+    return frame.reset_index(drop=True)
+
+
+def patients_per_payer(
+    *,
+    patients: QuerySet | None = None,
+    filters: ReportFilters = NO_FILTERS,
+    today: dt.date,
+) -> pd.DataFrame:
+    """Patients who have had coverage with each payer (any period), most first: columns
+    payer, patients."""
+    scope = scoped_patients(patients, filters, today=today).values("pk")
+    rows = (
+        Coverage.objects.filter(patient__in=scope)
+        .values("payer__name")
+        .annotate(patients=Count("patient_id", distinct=True))
+        .order_by()
+        .values_list("payer__name", "patients")
+    )
+    frame = _frame(rows, ["payer", "patients"])
+    return frame.sort_values(["patients", "payer"], ascending=[False, True], ignore_index=True)
+
+
+def report_states(*, patients: QuerySet | None = None) -> list[str]:
+    """The states the scope's patients live in, for the state filter."""
+    scope = Patient.objects.all() if patients is None else patients
+    return list(
+        scope.exclude(state="").order_by("state").values_list("state", flat=True).distinct()
+    )
+
+
+# Vaccinations: the events come from the document store, the patients from SQL -------------
+
+VACCINE_GROUPS = {"COVID-19": COVID19_CVX_CODES, "Influenza": INFLUENZA_CVX_CODES}
+# Patient ids travel to SQL in chunks of this many (an IN list per chunk).
+ID_CHUNK = 5000
+
+
+def _vaccinated_patients(filters: ReportFilters) -> dict[int, dict[str, str]]:
+    """Per patient id: {CVX code: vaccine name} of completed, live events in the dates.
+
+    One pass over the collection with a projection; no demographics in the store."""
+    found: dict[int, dict[str, str]] = {}
+    with documents.store_errors():
+        cursor = documents.collection(documents.VACCINATIONS).find(
+            {}, {"patient_id": 1, "events": 1}
+        )
+        for document in cursor:
+            for event in document.get("events", []):
+                if (
+                    event.get("status") != VaccinationStatus.COMPLETED
+                    or event.get("deleted_at") is not None
+                    or not event.get("cvx_code")
+                ):
+                    continue
+                day = _event_day(event.get("date"))
+                if (filters.date_from and (day is None or day < filters.date_from)) or (
+                    filters.date_to and (day is None or day > filters.date_to)
+                ):
+                    continue
+                codes = found.setdefault(document["patient_id"], {})
+                codes.setdefault(event["cvx_code"], event.get("vaccine") or event["cvx_code"])
+    return found
+
+
+def _event_day(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _in_scope(scope: QuerySet, patient_ids) -> dict[int, str]:
+    """{patient id: sex} of those ids that are in the scope, asked in chunks."""
+    ids = sorted(patient_ids)
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        found.update(scope.filter(pk__in=chunk).values_list("pk", "sex"))
+    return found
+
+
+def vaccination_coverage(
+    *,
+    patients: QuerySet | None = None,
+    filters: ReportFilters = NO_FILTERS,
+    today: dt.date,
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """(per vaccine: cvx, vaccine, patients, coverage % of the scope; per sex: patients with
+    a COVID-19 vaccination, with an influenza vaccination, with either; patients in scope).
+
+    Raises `core.documents.DocumentStoreUnavailable` when the store is down."""
+    scope = scoped_patients(patients, filters, today=today)
+    vaccinated = _vaccinated_patients(filters)
+    sexes = _in_scope(scope, vaccinated)
+    denominator = scope.count()
+    per_vaccine: dict[str, list] = {}
+    groups = {(sex, group): 0 for sex in SEX_LABELS for group in [*VACCINE_GROUPS, "either"]}
+    for patient_id, sex in sexes.items():
+        codes = vaccinated[patient_id]
+        for code, name in codes.items():
+            entry = per_vaccine.setdefault(code, [name, 0])
+            entry[1] += 1
+        in_any = False
+        for group, group_codes in VACCINE_GROUPS.items():
+            if group_codes.intersection(codes):
+                groups[sex, group] += 1
+                in_any = True
+        if in_any:
+            groups[sex, "either"] += 1
+    coverage = pd.DataFrame.from_records(
+        [(code, name, count) for code, (name, count) in per_vaccine.items()],
+        columns=["cvx", "vaccine", "patients"],
+    )
+    coverage["coverage %"] = (
+        (coverage["patients"] * 100 / denominator).round(1) if denominator else 0.0
+    )
+    coverage = coverage.sort_values(["patients", "vaccine"], ascending=[False, True])
+    by_sex = pd.DataFrame.from_records(
+        [
+            (SEX_LABELS[sex], *(groups[sex, group] for group in [*VACCINE_GROUPS, "either"]))
+            for sex in SEX_LABELS
+        ],
+        columns=["sex", "COVID-19", "influenza", "COVID-19 or influenza"],
+    )
+    return coverage.reset_index(drop=True), by_sex, denominator

@@ -238,6 +238,9 @@ def _patient(t):
 
 BILLING_PAGE = statuses(403, billing_clerk=200, administrator=200)
 BILLING_POST = statuses(403, billing_clerk=405, administrator=405)
+CLINICAL_REPORT = statuses(
+    403, attending_doctor=200, ward_nurse=200, doctor_elsewhere=200, administrator=200
+)
 
 
 def _encounter(t):
@@ -469,6 +472,13 @@ URL_ACCESS: dict[str, Row] = {
     "billing:statement": Row(
         kwargs=lambda t: {"patient_pk": t.patient.pk}, expect=BILLING_PAGE, tamper=False
     ),
+    # reports: aggregates of the patients each may see (reports/tests walk every report) -------
+    "reports:index": Row(expect={**CLINICAL_REPORT, BILLING: 200}),
+    "reports:report": Row(
+        kwargs=lambda t: {"slug": "top-diagnoses"}, expect=CLINICAL_REPORT, tamper=False
+    ),
+    "reports:dashboard": Row(expect=statuses(403, administrator=200)),
+    "reports:dashboard_tiles": Row(expect=statuses(403, administrator=200)),
     # portal: the patient's pages -------------------------------------------------------------
     "portal:home": Row(expect=PORTAL_PAGE),
     "portal:switch": Row(expect=statuses(405), notes="POST only: the record switcher"),

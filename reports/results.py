@@ -1,0 +1,102 @@
+"""A report as one user may see it, drawn once per data version and kept in the cache.
+
+The cache key names everything the result depends on: the report, its filters and options,
+the patients the user may see (everyone for administrators and billing; a digest of the
+visible patients' ids for a clinician, so a figure drawn for one scope is never shown for
+another), whether small cells are suppressed, today's date (ages), the records version
+(database triggers move it on every write to any patient's records, and document-store
+writes move it too: `patients.chart_cache.records_version`) and, for claim reports, the
+billing version.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from access import permissions
+from billing.selectors import billing_version
+from core import documents
+from patients.chart_cache import records_version
+from patients.models import Patient
+from reports import charts
+from reports.catalog import BuildContext, Report, ReportResult
+from reports.filters import ReportFilters
+from reports.selectors import report_states
+
+KEY_PREFIX = "report"
+DOCUMENTS_DOWN = (
+    "The document store is not answering, so vaccinations cannot be counted now. "
+    "The rest of PHMS works; try again in a few minutes."
+)
+
+
+def threshold_for(user) -> int | None:
+    """The smallest count of patients shown as a number; None: every count is shown."""
+    return None if permissions.sees_small_report_cells(user) else settings.REPORT_MIN_CELL_SIZE
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:20]
+
+
+def _scope_key(user) -> str:
+    if permissions.sees_all_patients(user):
+        return "all"
+    ids = Patient.objects.visible_to(user).order_by("pk").values_list("pk", flat=True)
+    return f"ids-{_digest(list(ids))}"
+
+
+def result_cache_key(*, user, report: Report, filters: ReportFilters, options: dict) -> str:
+    versions = [*records_version()]
+    if report.claims:
+        versions.extend(billing_version())
+    day = timezone.localdate().isoformat()
+    zone = timezone.get_current_timezone_name()
+    shown = threshold_for(user) or "all"
+    query = _digest((filters, sorted(options.items())))
+    version = ".".join(map(str, versions))
+    return f"{KEY_PREFIX}:{report.slug}:{_scope_key(user)}:{shown}:{day}:{zone}:{version}:{query}"
+
+
+def report_result(*, user, report: Report, filters: ReportFilters, options: dict) -> tuple:
+    """(the result, its cache key) for this user now."""
+    key = result_cache_key(user=user, report=report, filters=filters, options=options)
+    result = cache.get(key) if settings.REPORT_CACHE_SECONDS else None
+    if result is None:
+        context = BuildContext(
+            patients=Patient.objects.visible_to(user),
+            filters=filters,
+            options=options,
+            threshold=threshold_for(user),
+            today=timezone.localdate(),
+        )
+        try:
+            result = report.build(context)
+        except documents.DocumentStoreUnavailable:
+            return ReportResult(tables=[], chart=None, summary="", notice=DOCUMENTS_DOWN), key
+        if settings.REPORT_CACHE_SECONDS:
+            cache.set(key, result, settings.REPORT_CACHE_SECONDS)
+    return result, key
+
+
+def state_choices(user) -> list[str]:
+    """The states of the patients the user may see, for the state filter."""
+    key = f"{KEY_PREFIX}-states:{_scope_key(user)}:{'.'.join(map(str, records_version()))}"
+    states = cache.get(key)
+    if states is None:
+        states = report_states(patients=Patient.objects.visible_to(user))
+        cache.set(key, states, settings.REPORT_CACHE_SECONDS or 60)
+    return states
+
+
+def report_png(result: ReportResult, key: str) -> bytes:
+    """The chart as PNG, drawn on first request and kept beside the result."""
+    png_key = f"{key}:png"
+    image = cache.get(png_key)
+    if image is None:
+        image = charts.png(result.chart.figure_spec)
+        if settings.REPORT_CACHE_SECONDS:
+            cache.set(png_key, image, settings.REPORT_CACHE_SECONDS)
+    return image

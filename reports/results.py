@@ -41,15 +41,22 @@ def _digest(value) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:20]
 
 
-def _scope_key(user) -> str:
-    if permissions.sees_all_patients(user):
-        return "all"
-    ids = Patient.objects.visible_to(user).order_by("pk").values_list("pk", flat=True)
-    return f"ids-{_digest(list(ids))}"
+def _scope_and_versions(user) -> tuple[str, tuple]:
+    """(the scope's name, the records version) once per request: kept on the user object."""
+    known = getattr(user, "_phms_report_scope", None)
+    if known is None:
+        if permissions.sees_all_patients(user):
+            scope = "all"
+        else:
+            ids = Patient.objects.visible_to(user).order_by("pk").values_list("pk", flat=True)
+            scope = f"ids-{_digest(list(ids))}"
+        known = user._phms_report_scope = (scope, records_version())
+    return known
 
 
 def result_cache_key(*, user, report: Report, filters: ReportFilters, options: dict) -> str:
-    versions = [*records_version()]
+    scope, records = _scope_and_versions(user)
+    versions = [*records]
     if report.claims:
         versions.extend(billing_version())
     day = timezone.localdate().isoformat()
@@ -57,7 +64,7 @@ def result_cache_key(*, user, report: Report, filters: ReportFilters, options: d
     shown = threshold_for(user) or "all"
     query = _digest((filters, sorted(options.items())))
     version = ".".join(map(str, versions))
-    return f"{KEY_PREFIX}:{report.slug}:{_scope_key(user)}:{shown}:{day}:{zone}:{version}:{query}"
+    return f"{KEY_PREFIX}:{report.slug}:{scope}:{shown}:{day}:{zone}:{version}:{query}"
 
 
 def report_result(*, user, report: Report, filters: ReportFilters, options: dict) -> tuple:
@@ -83,7 +90,8 @@ def report_result(*, user, report: Report, filters: ReportFilters, options: dict
 
 def state_choices(user) -> list[str]:
     """The states of the patients the user may see, for the state filter."""
-    key = f"{KEY_PREFIX}-states:{_scope_key(user)}:{'.'.join(map(str, records_version()))}"
+    scope, records = _scope_and_versions(user)
+    key = f"{KEY_PREFIX}-states:{scope}:{'.'.join(map(str, records))}"
     states = cache.get(key)
     if states is None:
         states = report_states(patients=Patient.objects.visible_to(user))

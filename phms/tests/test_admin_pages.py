@@ -44,7 +44,7 @@ def admin_url(model, view, *args):
 
 
 # Kept by database triggers for the chart cache; nobody edits them.
-CACHE_BOOKKEEPING_MODELS = {"ChartVersion", "ReferenceDataVersion"}
+CACHE_BOOKKEEPING_MODELS = {"ChartVersion", "ReferenceDataVersion", "DataVersion"}
 
 
 def test_it_registers_every_domain_model():

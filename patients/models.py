@@ -190,6 +190,7 @@ class Patient(SoftDeleteModel, AddressFields):
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="patient_name_idx"),
             models.Index(fields=["first_name"], name="patient_first_name_idx"),
+            models.Index(fields=["created_at"], name="patient_created_idx"),  # the dashboard
         ]
         constraints = [
             models.CheckConstraint(
@@ -475,7 +476,15 @@ class Encounter(SoftDeleteModel):
     class Meta:
         ordering = ["-admitted_at"]
         indexes = [
-            models.Index(fields=["patient", "-admitted_at"], name="encounter_patient_date_idx")
+            models.Index(fields=["patient", "-admitted_at"], name="encounter_patient_date_idx"),
+            # The reports and the dashboard read these columns only (no table read): the
+            # month and class of admissions, an encounter's patient, the open census.
+            models.Index(
+                fields=["admitted_at", "encounter_class", "deleted_at", "patient"],
+                name="encounter_month_report_idx",
+            ),
+            models.Index(fields=["id", "deleted_at", "patient"], name="encounter_patient_of_idx"),
+            models.Index(fields=["discharged_at", "status"], name="encounter_open_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -716,6 +725,13 @@ class Diagnosis(LateEntryFields, SoftDeleteModel):
     class Meta:
         ordering = ["-onset_date"]
         verbose_name_plural = "diagnoses"
+        indexes = [
+            # Covers the diagnosis reports' grouping by condition (reports/selectors.py).
+            models.Index(
+                fields=["condition", "deleted_at", "status", "encounter", "onset_date"],
+                name="diagnosis_report_idx",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(resolved_date__isnull=True)

@@ -51,7 +51,7 @@ class Report:
 
 @dataclass(frozen=True)
 class BuildContext:
-    patients: object  # the caller's scope, `Patient.objects.visible_to(user)`
+    patients: object  # the caller's scope, `Patient.objects.visible_to(user)`; None: everyone
     filters: ReportFilters
     options: dict
     threshold: int | None  # None: nothing is suppressed (administrators)
@@ -198,11 +198,18 @@ TOTAL_COLUMNS = ("bills", "billed", "insurance paid", "patient paid", "adjusted"
 
 
 def _claims(context: BuildContext) -> ReportResult:
+    suppressing = context.threshold is not None
     distribution = selectors.claim_amount_distribution(
-        patients=context.patients, filters=context.filters, today=context.today
+        patients=context.patients,
+        filters=context.filters,
+        today=context.today,
+        count_patients=suppressing,
     )
     totals = selectors.claim_totals_by_status_and_payer(
-        patients=context.patients, filters=context.filters, today=context.today
+        patients=context.patients,
+        filters=context.filters,
+        today=context.today,
+        count_patients=suppressing,
     )
     if context.threshold is not None:
         distribution = suppress_rows(
@@ -258,7 +265,10 @@ def _claims(context: BuildContext) -> ReportResult:
 
 def _encounters(context: BuildContext) -> ReportResult:
     frame = selectors.encounters_per_month(
-        patients=context.patients, filters=context.filters, today=context.today
+        patients=context.patients,
+        filters=context.filters,
+        today=context.today,
+        count_patients=context.threshold is not None,
     )
     table = _pivot(frame, index="month", columns="class", values="encounters")
     classes = [column for column in table.columns if column != "month"]

@@ -73,7 +73,10 @@ def report_result(*, user, report: Report, filters: ReportFilters, options: dict
     result = cache.get(key) if settings.REPORT_CACHE_SECONDS else None
     if result is None:
         context = BuildContext(
-            patients=Patient.objects.visible_to(user),
+            # None: every patient (administrators, billing), with no look at the patients
+            patients=None
+            if permissions.sees_all_patients(user)
+            else Patient.objects.visible_to(user),
             filters=filters,
             options=options,
             threshold=threshold_for(user),

@@ -3,7 +3,6 @@ the CSV; a doctor sees the same report for their own patients, small counts hidd
 
 import csv
 import datetime as dt
-import io
 
 from playwright.sync_api import expect
 
@@ -61,7 +60,8 @@ def test_an_administrator_reads_the_top_diagnoses_of_one_state_and_downloads_the
     with page.expect_download() as download_info:
         page.get_by_test_id("csv-0").click()
     download = download_info.value
-    rows = list(csv.reader(io.StringIO(open(download.path(), encoding="utf-8").read())))
+    with open(download.path(), encoding="utf-8") as file:
+        rows = list(csv.reader(file))
     assert download.suggested_filename == "top-diagnoses-by-patients.csv"
     assert rows[0] == ["rank", "code", "condition", "patients", "diagnoses"]
     assert rows[1] == ["1", "J45.909", "Asthma", "14", "14"]

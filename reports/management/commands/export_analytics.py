@@ -62,7 +62,7 @@ class Command(BaseCommand):
             for variant in VARIANTS.get(report.slug, [{}]):
                 extra = {"condition": options["condition"]} if report.slug == "condition" else {}
                 context = BuildContext(
-                    patients=Patient.objects.all(),
+                    patients=None,  # every patient
                     filters=filters,
                     options={**variant, **extra},
                     threshold=threshold,

@@ -7,12 +7,17 @@ gets 403. Every view is logged as an aggregate view: it names no patient.
 """
 
 import csv
+import hashlib
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
@@ -88,14 +93,31 @@ def report(request, slug):
         return _image(result, key, report, output)
     context = {
         "report": report,
-        "result": result,
         "filter_form": filter_form,
         "options_form": options_form,
-        "threshold": results.threshold_for(request.user),
-        "query": _query_without_format(request),
-        "tables": [_table(index, table) for index, table in enumerate(result.tables)],
+        "body": _body(result, key, _query_without_format(request), request.user),
     }
     return render(request, "reports/report.html", context)
+
+
+def _body(result, key, query, user) -> SafeString:
+    """The summary, chart and tables, rendered once per result and query string: they hold
+    nothing of the viewer's session."""
+    fragment_key = f"{key}:html:{hashlib.sha256(query.encode()).hexdigest()[:20]}"
+    html = cache.get(fragment_key)
+    if html is None:
+        html = render_to_string(
+            "reports/partials/report_body.html",
+            {
+                "result": result,
+                "threshold": results.threshold_for(user),
+                "query": query,
+                "tables": [_table(index, table) for index, table in enumerate(result.tables)],
+            },
+        )
+        if settings.REPORT_CACHE_SECONDS and not result.notice:
+            cache.set(fragment_key, html, settings.REPORT_CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 -- rendered by our autoescaping template
 
 
 def _query_without_format(request) -> str:

@@ -478,13 +478,18 @@ class Encounter(SoftDeleteModel):
         indexes = [
             models.Index(fields=["patient", "-admitted_at"], name="encounter_patient_date_idx"),
             # The reports and the dashboard read these columns only (no table read): the
-            # month and class of admissions, an encounter's patient, the open census.
+            # month and class of admissions, an encounter's patient, the open census. The
+            # soft-delete column leads where every query asks `deleted_at IS NULL`, or
+            # MariaDB prefers that column's own index and reads the rows.
             models.Index(
-                fields=["admitted_at", "encounter_class", "deleted_at", "patient"],
+                fields=["deleted_at", "admitted_at", "encounter_class", "patient"],
                 name="encounter_month_report_idx",
             ),
             models.Index(fields=["id", "deleted_at", "patient"], name="encounter_patient_of_idx"),
-            models.Index(fields=["discharged_at", "status"], name="encounter_open_idx"),
+            models.Index(
+                fields=["deleted_at", "discharged_at", "status", "encounter_class"],
+                name="encounter_open_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -728,7 +733,7 @@ class Diagnosis(LateEntryFields, SoftDeleteModel):
         indexes = [
             # Covers the diagnosis reports' grouping by condition (reports/selectors.py).
             models.Index(
-                fields=["condition", "deleted_at", "status", "encounter", "onset_date"],
+                fields=["deleted_at", "condition", "status", "encounter", "onset_date"],
                 name="diagnosis_report_idx",
             )
         ]

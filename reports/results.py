@@ -67,9 +67,11 @@ def result_cache_key(*, user, report: Report, filters: ReportFilters, options: d
     return f"{KEY_PREFIX}:{report.slug}:{scope}:{shown}:{day}:{zone}:{version}:{query}"
 
 
-def report_result(*, user, report: Report, filters: ReportFilters, options: dict) -> tuple:
-    """(the result, its cache key) for this user now."""
-    key = result_cache_key(user=user, report=report, filters=filters, options=options)
+def report_result(
+    *, user, report: Report, filters: ReportFilters, options: dict, key: str
+) -> ReportResult:
+    """The report for this user now, from the cache under `key` (`result_cache_key`) or
+    drawn and kept there."""
     result = cache.get(key) if settings.REPORT_CACHE_SECONDS else None
     if result is None:
         context = BuildContext(
@@ -85,10 +87,10 @@ def report_result(*, user, report: Report, filters: ReportFilters, options: dict
         try:
             result = report.build(context)
         except documents.DocumentStoreUnavailable:
-            return ReportResult(tables=[], chart=None, summary="", notice=DOCUMENTS_DOWN), key
+            return ReportResult(tables=[], chart=None, summary="", notice=DOCUMENTS_DOWN)
         if settings.REPORT_CACHE_SECONDS:
             cache.set(key, result, settings.REPORT_CACHE_SECONDS)
-    return result, key
+    return result
 
 
 def state_choices(user) -> list[str]:

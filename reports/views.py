@@ -78,45 +78,58 @@ def report(request, slug):
     options_form = report.options(request.GET) if report.options else None
     options = options_form.cleaned_data if options_form and options_form.is_valid() else {}
     filters = filter_form.filters()
-    result, key = results.report_result(
-        user=request.user, report=report, filters=filters, options=options
-    )
     access_log_record_aggregate(
         request,
         section=Section.REPORTS,
         detail=f"{report.slug} ({output}): {filters.describe()}"
         + "".join(f", {name} {value}" for name, value in sorted(options.items()) if value),
     )
-    if output == "csv":
-        return _csv(result, request.GET.get("table"), report)
-    if output in ("svg", "png") and result.chart is not None:
-        return _image(result, key, report, output)
+    key = results.result_cache_key(
+        user=request.user, report=report, filters=filters, options=options
+    )
+    query = _query_without_format(request)
+    body = _cached_body(key, query) if output == "html" else None
+    if body is None:
+        result = results.report_result(
+            user=request.user, report=report, filters=filters, options=options, key=key
+        )
+        if output == "csv":
+            return _csv(result, request.GET.get("table"), report)
+        if output in ("svg", "png") and result.chart is not None:
+            return _image(result, key, report, output)
+        body = _body(result, key, query, request.user)
     context = {
         "report": report,
         "filter_form": filter_form,
         "options_form": options_form,
-        "body": _body(result, key, _query_without_format(request), request.user),
+        "body": body,
     }
     return render(request, "reports/report.html", context)
+
+
+def _body_key(key: str, query: str) -> str:
+    return f"{key}:html:{hashlib.sha256(query.encode()).hexdigest()[:20]}"
+
+
+def _cached_body(key: str, query: str) -> SafeString | None:
+    html = cache.get(_body_key(key, query)) if settings.REPORT_CACHE_SECONDS else None
+    return None if html is None else mark_safe(html)  # noqa: S308 -- our template's output
 
 
 def _body(result, key, query, user) -> SafeString:
     """The summary, chart and tables, rendered once per result and query string: they hold
     nothing of the viewer's session."""
-    fragment_key = f"{key}:html:{hashlib.sha256(query.encode()).hexdigest()[:20]}"
-    html = cache.get(fragment_key)
-    if html is None:
-        html = render_to_string(
-            "reports/partials/report_body.html",
-            {
-                "result": result,
-                "threshold": results.threshold_for(user),
-                "query": query,
-                "tables": [_table(index, table) for index, table in enumerate(result.tables)],
-            },
-        )
-        if settings.REPORT_CACHE_SECONDS and not result.notice:
-            cache.set(fragment_key, html, settings.REPORT_CACHE_SECONDS)
+    html = render_to_string(
+        "reports/partials/report_body.html",
+        {
+            "result": result,
+            "threshold": results.threshold_for(user),
+            "query": query,
+            "tables": [_table(index, table) for index, table in enumerate(result.tables)],
+        },
+    )
+    if settings.REPORT_CACHE_SECONDS and not result.notice:
+        cache.set(_body_key(key, query), html, settings.REPORT_CACHE_SECONDS)
     return mark_safe(html)  # noqa: S308 -- rendered by our autoescaping template
 
 

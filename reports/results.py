@@ -99,7 +99,9 @@ def state_choices(user) -> list[str]:
     key = f"{KEY_PREFIX}-states:{scope}:{'.'.join(map(str, records))}"
     states = cache.get(key)
     if states is None:
-        states = report_states(patients=Patient.objects.visible_to(user))
+        states = report_states(
+            patients=None if scope == "all" else Patient.objects.visible_to(user)
+        )
         cache.set(key, states, settings.REPORT_CACHE_SECONDS or 60)
     return states
 

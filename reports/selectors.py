@@ -541,8 +541,10 @@ def patients_per_payer(
 
 
 def report_states(*, patients: QuerySet | None = None) -> list[str]:
-    """The states the scope's patients live in, for the state filter."""
-    scope = Patient.objects.all() if patients is None else patients
+    """The states the scope's patients live in, for the state filter. For everyone (None),
+    read from the state index alone: a state only a deleted patient had is offered too,
+    and counts nothing."""
+    scope = Patient.all_objects.all() if patients is None else patients
     return list(
         scope.exclude(state="").order_by("state").values_list("state", flat=True).distinct()
     )

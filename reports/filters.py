@@ -7,7 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from core.forms import BootstrapFieldsMixin
-from patients.models import Encounter, Patient, Payer
+from patients.models import Encounter, Patient
 
 
 @dataclass(frozen=True)
@@ -113,14 +113,13 @@ class ReportFilterForm(BootstrapFieldsMixin, forms.Form):
         error_messages={"invalid_choice": "Choose an encounter class from the list."},
     )
 
-    def __init__(self, *args, fields=FILTER_FIELDS, states=(), **kwargs):
+    def __init__(self, *args, fields=FILTER_FIELDS, states=(), payers=(), **kwargs):
         super().__init__(*args, **kwargs)
         for name in set(FILTER_FIELDS) - set(fields):
             del self.fields[name]
         if "state" in self.fields:
             self.fields["state"].choices = [("", "Any state"), *((s, s) for s in states)]
         if "payer" in self.fields:
-            payers = Payer.objects.order_by("name").values_list("pk", "name")
             self.fields["payer"].choices = [
                 ("", "Any payer"),
                 *((str(pk), name) for pk, name in payers),

@@ -19,7 +19,7 @@ from access import permissions
 from billing.selectors import billing_version
 from core import documents
 from patients.chart_cache import records_version
-from patients.models import Patient
+from patients.models import Patient, Payer
 from reports import charts
 from reports.catalog import BuildContext, Report, ReportResult
 from reports.filters import ReportFilters
@@ -93,17 +93,20 @@ def report_result(
     return result
 
 
-def state_choices(user) -> list[str]:
-    """The states of the patients the user may see, for the state filter."""
+def filter_choices(user) -> tuple[list[str], list[tuple[int, str]]]:
+    """(the states of the patients the user may see, the payers), for the filters; kept
+    until the records or the catalogs change (the records version holds both)."""
     scope, records = _scope_and_versions(user)
-    key = f"{KEY_PREFIX}-states:{scope}:{'.'.join(map(str, records))}"
-    states = cache.get(key)
-    if states is None:
+    key = f"{KEY_PREFIX}-choices:{scope}:{'.'.join(map(str, records))}"
+    choices = cache.get(key)
+    if choices is None:
         states = report_states(
             patients=None if scope == "all" else Patient.objects.visible_to(user)
         )
-        cache.set(key, states, settings.REPORT_CACHE_SECONDS or 60)
-    return states
+        payers = list(Payer.objects.order_by("name").values_list("pk", "name"))
+        choices = (states, payers)
+        cache.set(key, choices, settings.REPORT_CACHE_SECONDS or 60)
+    return choices
 
 
 def report_png(result: ReportResult, key: str) -> bytes:

@@ -72,9 +72,8 @@ def report(request, slug):
     output = request.GET.get("format") or "html"
     if output not in FORMATS:
         output = "html"
-    filter_form = ReportFilterForm(
-        request.GET, fields=report.filters, states=results.state_choices(request.user)
-    )
+    states, payers = results.filter_choices(request.user)
+    filter_form = ReportFilterForm(request.GET, fields=report.filters, states=states, payers=payers)
     options_form = report.options(request.GET) if report.options else None
     options = options_form.cleaned_data if options_form and options_form.is_valid() else {}
     filters = filter_form.filters()

@@ -103,6 +103,8 @@ def _birth_years(context: BuildContext) -> ReportResult:
         drawn = numeric(suppress_rows(frame, threshold=context.threshold), ["patients"]).dropna(
             subset=["patients"]
         )
+    if by == "decade":
+        drawn = drawn.assign(period=drawn["period"].map(lambda decade: f"{decade}s"))
     total = int(frame["patients"].sum())
     if frame.empty:
         summary = "No patients match these filters."

@@ -244,10 +244,10 @@ def _claims(context: BuildContext) -> ReportResult:
     figure = chart(
         "boxes",
         slug="claims",
-        title="Billed amount per claim status (box: quartiles; whiskers: 5th-95th percentile)",
+        title="Billed amount per claim status",
         description=summary,
         stats=stats,
-        xlabel="Amount billed per bill ($, log scale)",
+        xlabel="Amount per bill ($, log scale). Box: quartiles; whiskers: 5th-95th percentile",
         totals=drawn_totals,
         totals_title="Amount billed per payer and status ($ thousands)",
     )

@@ -48,7 +48,7 @@ def _prepare_environment(workdir: Path) -> str:
     return "SQLite (temp file)"
 
 
-def _recreate_mysql_database(parts, *, create=True) -> None:
+def _recreate_mysql_database(parts, *, name=BENCH_DATABASE, create=True) -> None:
     import MySQLdb
 
     connection = MySQLdb.connect(
@@ -58,12 +58,10 @@ def _recreate_mysql_database(parts, *, create=True) -> None:
         password=parts.password or "",
     )
     cursor = connection.cursor()
-    cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
+    cursor.execute(f"DROP DATABASE IF EXISTS {name}")
     if create:
         # The collation settings.py gives the connection; a mismatch breaks guardian's casts.
-        cursor.execute(
-            f"CREATE DATABASE {BENCH_DATABASE} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-        )
+        cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     connection.close()
 
 

@@ -51,32 +51,17 @@ def _prepare_environment(workdir: Path, patients: int) -> str:
     return f"SQLite ({workdir / 'bench.sqlite3'})"
 
 
-def _create_mysql_database(patients: int) -> None:
-    import MySQLdb
-
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    connection = MySQLdb.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 3306,
-        user=parts.username or "root",
-        password=parts.password or "",
-    )
-    cursor = connection.cursor()
-    name = _database_name(patients)
-    cursor.execute(f"DROP DATABASE IF EXISTS {name}")
-    cursor.execute(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    connection.close()
-
-
 def _seed(patients: int) -> None:
     """The child process: a fresh database with the demo hospital, statistics analysed."""
     import django
+    from pages import _analyze, _recreate_mysql_database  # bench/pages.py, beside this one
 
     if os.environ["DATABASE_URL"].startswith("mysql"):
-        _create_mysql_database(patients)
+        _recreate_mysql_database(
+            urlsplit(os.environ["DATABASE_URL"]), name=_database_name(patients)
+        )
     django.setup()
     from django.core.management import call_command
-    from pages import _analyze  # bench/pages.py, beside this script
 
     from demo.hospital import demo_seed
 

@@ -48,7 +48,7 @@ def patients_with_insurer(payer_name: str = "Blue Cross Blue Shield") -> QuerySe
 def patients_with_covid19_booster() -> QuerySet:
     ids = {
         patient_id
-        for patient_id, event in _events_with_codes(COVID19_CVX_CODES)
+        for patient_id, event in completed_vaccination_events(COVID19_CVX_CODES)
         if event["dose_number"] >= BOOSTER_FROM_DOSE or "booster" in event["vaccine"].lower()
     }
     return Patient.objects.filter(pk__in=ids)
@@ -57,7 +57,9 @@ def patients_with_covid19_booster() -> QuerySet:
 def male_patients_with_covid19_or_influenza_vaccination() -> QuerySet:
     ids = {
         patient_id
-        for patient_id, _event in _events_with_codes(COVID19_CVX_CODES | INFLUENZA_CVX_CODES)
+        for patient_id, _event in completed_vaccination_events(
+            COVID19_CVX_CODES | INFLUENZA_CVX_CODES
+        )
     }
     return Patient.objects.filter(pk__in=ids, sex=Patient.Sex.MALE)
 
@@ -87,20 +89,23 @@ def patients_with_pain_symptoms(query: str = "pain", *, mode=SearchMode.KEYWORD)
     return Patient.objects.filter(Q(pk__in=note_patient_ids) | Q(pk__in=symptom_patient_ids))
 
 
-def _events_with_codes(codes):
-    """(patient id, event) for completed, not deleted events with one of the CVX codes."""
-    criteria = {"events": {"$elemMatch": {"cvx_code": {"$in": sorted(codes)}}}}
+def completed_vaccination_events(codes=None):
+    """(patient id, event) for completed, not deleted events with a CVX code (one of
+    `codes`, when given), one document at a time."""
+    criteria = {}
+    if codes is not None:
+        criteria = {"events": {"$elemMatch": {"cvx_code": {"$in": sorted(codes)}}}}
     with documents.store_errors():
-        found = list(
-            documents.collection(documents.VACCINATIONS).find(
-                criteria, {"patient_id": 1, "events": 1}
-            )
+        cursor = documents.collection(documents.VACCINATIONS).find(
+            criteria, {"patient_id": 1, "events": 1}
         )
-    for document in found:
-        for event in document.get("events", []):
-            if (
-                event.get("cvx_code") in codes
-                and event.get("status") == VaccinationStatus.COMPLETED
-                and event.get("deleted_at") is None
-            ):
-                yield document["patient_id"], event
+        for document in cursor:
+            for event in document.get("events", []):
+                code = event.get("cvx_code")
+                if (
+                    code
+                    and (codes is None or code in codes)
+                    and event.get("status") == VaccinationStatus.COMPLETED
+                    and event.get("deleted_at") is None
+                ):
+                    yield document["patient_id"], event

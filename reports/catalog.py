@@ -7,16 +7,18 @@ chart drawn from the same numbers, with small cells suppressed when a threshold 
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 from django import forms
 
 from core.forms import BootstrapFieldsMixin
+from core.spreadsheets import csv_cell
 from reports import selectors
 from reports.charts import Chart, chart
 from reports.filters import FILTER_FIELDS, ReportFilters
 from reports.suppression import is_small, marker, numeric, suppress_cells, suppress_rows
+from reports.templatetags.report_cells import report_cell
 
 PATIENT_FILTERS = ("state", "payer", "sex", "age_band")
 
@@ -26,6 +28,16 @@ class Table:
     title: str
     frame: pd.DataFrame
     name: str  # the CSV file's name, without extension
+
+    def rows(self) -> list[list]:
+        """The cells row by row, missing ones as "": what the page and the CSV show."""
+        return self.frame.astype(object).where(self.frame.notna(), "").to_numpy().tolist()
+
+    def csv_rows(self):
+        """The header and the rows as a spreadsheet opens them safely."""
+        yield [csv_cell(column) for column in self.frame.columns]
+        for row in self.rows():
+            yield [csv_cell(value) for value in row]
 
 
 @dataclass(frozen=True)
@@ -45,8 +57,6 @@ class Report:
     filters: tuple[str, ...] = FILTER_FIELDS
     options: type[forms.Form] | None = None
     claims: bool = False  # a claim report: billing staff may open it
-    reads_documents: bool = False
-    defaults: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,12 +74,10 @@ def _count_text(count: int, threshold: int | None) -> str:
     return f"{count:,}"
 
 
-def _pivot(frame, *, index, columns, values, order=None) -> pd.DataFrame:
+def _pivot(frame, *, index, columns, values) -> pd.DataFrame:
     pivot = frame.pivot_table(
         index=index, columns=columns, values=values, aggfunc="sum", fill_value=0
     )
-    if order is not None:
-        pivot = pivot.reindex(columns=[c for c in order if c in pivot.columns])
     pivot.columns = [str(column) for column in pivot.columns]
     return pivot.reset_index()
 
@@ -124,7 +132,6 @@ def _birth_years(context: BuildContext) -> ReportResult:
         x="period",
         y="patients",
         hue="sex",
-        stacked=True,
         numeric_x=by == "year",
         xlabel=label.capitalize(),
         ylabel="Patients",
@@ -165,7 +172,7 @@ def _top_diagnoses(context: BuildContext) -> ReportResult:
         first = top.iloc[0]
         summary = (
             f"The 10 most frequent conditions by {measure}; first: {first['condition']} "
-            f"({first[rank_by] if isinstance(first[rank_by], str) else f'{first[rank_by]:,}'})."
+            f"({report_cell(first[rank_by])})."
         )
     figure = chart(
         "bars",
@@ -338,10 +345,7 @@ def _ranked_patients(
     else:
         first = frame.iloc[0]
         count = first["patients"]
-        summary = (
-            f"{title}: {len(frame)} in all; the most in {first[key]} "
-            f"({count if isinstance(count, str) else f'{count:,}'})."
-        )
+        summary = f"{title}: {len(frame)} in all; the most in {first[key]} ({report_cell(count)})."
     figure = chart(
         "bars",
         slug=slug,
@@ -528,7 +532,6 @@ REPORTS = (
         "Which share of patients has each vaccine, and who had COVID-19 or influenza shots?",
         _vaccinations,
         filters=("date_from", "date_to", *PATIENT_FILTERS),
-        reads_documents=True,
     ),
     Report(
         "condition",

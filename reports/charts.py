@@ -37,6 +37,10 @@ class Chart:
     svg: str
     figure_spec: tuple  # (kind, keyword arguments) to draw the PNG on demand
 
+    def document(self) -> str:
+        """The SVG as a file of its own (download, export)."""
+        return '<?xml version="1.0" encoding="utf-8"?>\n' + self.svg
+
 
 def _figure(height: float = HEIGHT) -> Figure:
     return Figure(figsize=(WIDTH, height), layout="constrained")
@@ -47,9 +51,7 @@ def _draw(kind: str, **spec) -> Figure:
         return DRAWERS[kind](**spec)
 
 
-def _bars(
-    frame, x, y, hue, title, xlabel, ylabel, horizontal=False, stacked=False, numeric_x=False
-):
+def _bars(frame, x, y, hue, title, xlabel, ylabel, horizontal=False, numeric_x=False):
     # A horizontal bar chart grows with its bars: about a third of an inch each.
     rows = frame[x].nunique() if horizontal else 0
     figure = _figure(height=min(max(0.36 * rows + 1.3, 2.0), 10.0) if horizontal else HEIGHT)

@@ -4,15 +4,17 @@ indexed or grouped queries, so that the page can refresh itself every 30 seconds
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, DecimalField, F, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from access.models import BreakGlassAccess
 from billing.lifecycle import AWAITING_PAYER, OPEN
 from billing.models import Bill
+from billing.selectors import BALANCE, MONEY
 from core import health
 from patients.models import Encounter, Patient
+from scheduling.selectors import day_bounds, week_start
 
 STATUS_LABELS = dict(Bill.Status.choices)
 CLASS_LABELS = dict(Encounter.EncounterClass.choices)
@@ -45,15 +47,11 @@ class Dashboard:
     updated_at: dt.datetime
 
 
-def _start_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-
-
 def operations_dashboard() -> Dashboard:
     now = timezone.localtime()
     today = now.date()
-    day_start, day_end = _start_of(today), _start_of(today + dt.timedelta(days=1))
-    week_start = today - dt.timedelta(days=today.weekday())
+    day_start, day_end = day_bounds(today)
+    monday = week_start(today)
     census = [
         (encounter_class, CLASS_LABELS.get(encounter_class, encounter_class), count)
         for encounter_class, count in Encounter.objects.filter(
@@ -64,8 +62,6 @@ def operations_dashboard() -> Dashboard:
         .order_by("-count", "encounter_class")
         .values_list("encounter_class", "count")
     ]
-    balance = F("total_amount") - F("insurance_paid") - F("patient_paid") - F("adjusted")
-    money = DecimalField(max_digits=14, decimal_places=2)
     bills = [
         BillStatusLine(
             status=status,
@@ -78,7 +74,7 @@ def operations_dashboard() -> Dashboard:
         .values("status")
         .annotate(
             count=Count("pk"),
-            owed=Coalesce(Sum(balance, output_field=money), 0, output_field=money),
+            owed=Coalesce(Sum(BALANCE), 0, output_field=MONEY),
         )
         .order_by("status")
         .values_list("status", "count", "owed")
@@ -92,8 +88,8 @@ def operations_dashboard() -> Dashboard:
         discharges_today=Encounter.objects.filter(
             discharged_at__gte=day_start, discharged_at__lt=day_end
         ).count(),
-        registered_this_week=Patient.objects.filter(created_at__gte=_start_of(week_start)).count(),
-        week_start=week_start,
+        registered_this_week=Patient.objects.filter(created_at__gte=day_bounds(monday)[0]).count(),
+        week_start=monday,
         bills=bills,
         balance_awaiting_action=sum((line.balance for line in bills if line.awaiting_us), start=0),
         break_glass_unreviewed=BreakGlassAccess.objects.filter(reviewed_at__isnull=True).count(),

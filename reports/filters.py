@@ -4,7 +4,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django import forms
-from django.utils import timezone
 
 from core.forms import BootstrapFieldsMixin
 from patients.models import Encounter, Patient
@@ -147,7 +146,3 @@ class ReportFilterForm(BootstrapFieldsMixin, forms.Form):
             age_band=data.get("age_band", ""),
             encounter_class=data.get("encounter_class", ""),
         )
-
-
-def today() -> dt.date:
-    return timezone.localdate()

@@ -26,9 +26,11 @@ from django.db.models.functions import Cast, Substr, TruncMonth
 from django.utils import timezone
 
 from billing.models import Bill
-from core import documents
-from patients.document_schemas import VaccinationStatus
-from patients.document_selectors import COVID19_CVX_CODES, INFLUENZA_CVX_CODES
+from patients.document_selectors import (
+    COVID19_CVX_CODES,
+    INFLUENZA_CVX_CODES,
+    completed_vaccination_events,
+)
 from patients.models import (
     Coverage,
     Diagnosis,
@@ -39,6 +41,7 @@ from patients.models import (
     Payer,
 )
 from reports.filters import AGE_BAND_BY_KEY, AGE_BANDS, ReportFilters, birth_dates_of_age_band
+from scheduling.selectors import day_bounds
 
 
 def _scope(patients: QuerySet | None) -> QuerySet:
@@ -433,8 +436,8 @@ def encounters_per_month(
     start = filters.date_from or (today.replace(day=1) - dt.timedelta(days=730)).replace(day=1)
     end = filters.date_to or today
     encounters = Encounter.objects.filter(
-        admitted_at__gte=_start_of(start),
-        admitted_at__lt=_start_of(end + dt.timedelta(days=1)),
+        admitted_at__gte=day_bounds(start)[0],
+        admitted_at__lt=day_bounds(end)[1],
     )
     encounters = _of_scoped_patients(encounters, "patient", patients, filters, today)
     if filters.encounter_class:
@@ -461,10 +464,6 @@ def _month_of(field: str):
     if timezone.get_current_timezone_name() == "UTC":
         return Substr(Cast(field, CharField()), 1, 7)
     return TruncMonth(field)
-
-
-def _start_of(day: dt.date) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def patients_per_state(
@@ -562,25 +561,14 @@ def _vaccinated_patients(filters: ReportFilters) -> dict[int, dict[str, str]]:
 
     One pass over the collection with a projection; no demographics in the store."""
     found: dict[int, dict[str, str]] = {}
-    with documents.store_errors():
-        cursor = documents.collection(documents.VACCINATIONS).find(
-            {}, {"patient_id": 1, "events": 1}
-        )
-        for document in cursor:
-            for event in document.get("events", []):
-                if (
-                    event.get("status") != VaccinationStatus.COMPLETED
-                    or event.get("deleted_at") is not None
-                    or not event.get("cvx_code")
-                ):
-                    continue
-                day = _event_day(event.get("date"))
-                if (filters.date_from and (day is None or day < filters.date_from)) or (
-                    filters.date_to and (day is None or day > filters.date_to)
-                ):
-                    continue
-                codes = found.setdefault(document["patient_id"], {})
-                codes.setdefault(event["cvx_code"], event.get("vaccine") or event["cvx_code"])
+    for patient_id, event in completed_vaccination_events():
+        day = _event_day(event.get("date"))
+        if (filters.date_from and (day is None or day < filters.date_from)) or (
+            filters.date_to and (day is None or day > filters.date_to)
+        ):
+            continue
+        codes = found.setdefault(patient_id, {})
+        codes.setdefault(event["cvx_code"], event.get("vaccine") or event["cvx_code"])
     return found
 
 

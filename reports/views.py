@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 
 from access import permissions
 from access.audit import Section, access_log_record_aggregate
-from core.spreadsheets import Echo, csv_cell
+from core.spreadsheets import Echo
 from reports import dashboard as dashboard_figures
 from reports import results
 from reports.catalog import REPORTS, REPORTS_BY_SLUG, Report
@@ -141,13 +141,9 @@ def _query_without_format(request) -> str:
 
 def _table(index, table) -> tuple:
     """(index, table, [(column, whether it holds figures)], rows) for the template."""
-    rows = _rows(table.frame)
+    rows = table.rows()
     figures = [is_figure(value) for value in rows[0]] if rows else []
     return index, table, list(zip(table.frame.columns, figures, strict=False)), rows
-
-
-def _rows(frame) -> list[list]:
-    return frame.astype(object).where(frame.notna(), "").to_numpy().tolist()
 
 
 def _csv(result, table_index, report):
@@ -157,20 +153,17 @@ def _csv(result, table_index, report):
         raise Http404("No such table in this report.") from None
     writer = csv.writer(Echo())
 
-    def lines():
-        yield writer.writerow(csv_cell(column) for column in table.frame.columns)
-        for row in _rows(table.frame):
-            yield writer.writerow(csv_cell(value) for value in row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    lines = (writer.writerow(row) for row in table.csv_rows())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slugify(table.name)}.csv"'
     return response
 
 
 def _image(result, key, report, output):
     if output == "svg":
-        body = '<?xml version="1.0" encoding="utf-8"?>\n' + result.chart.svg
-        response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
+        response = HttpResponse(
+            result.chart.document(), content_type="image/svg+xml; charset=utf-8"
+        )
     else:
         response = HttpResponse(results.report_png(result, key), content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="{report.slug}.{output}"'

@@ -14,10 +14,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
 from billing.models import Bill
 from billing.tests.factories import BillFactory
-from patients.models import Diagnosis, Encounter, Patient
+from patients.models import Diagnosis, Patient
 from patients.tests.factories import (
     ConditionFactory,
     CoverageFactory,
@@ -310,5 +312,28 @@ def test_the_selectors_aggregate_in_the_database_with_a_fixed_number_of_queries(
         selectors.encounters_per_month(today=TODAY)
 
 
-def test_the_encounter_class_labels_cover_every_class():
-    assert set(selectors.CLASS_LABELS) == set(Encounter.EncounterClass.values)
+def _mysql_without_time_zone_tables() -> bool:
+    if connection.vendor != "mysql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CONVERT_TZ('2026-03-01 02:00:00', 'UTC', 'America/New_York')")
+        return cursor.fetchone()[0] is None
+
+
+def test_months_are_counted_in_the_current_time_zone(hospital):
+    if _mysql_without_time_zone_tables():
+        pytest.skip("this MySQL server has no time-zone tables (see the README)")
+    # 2026-03-01 02:00 UTC is still February in New York.
+    EncounterFactory(
+        patient=hospital.max,
+        encounter_class="urgentcare",
+        admitted_at=dt.datetime(2026, 3, 1, 2, tzinfo=dt.UTC),
+    )
+    urgent = ReportFilters(encounter_class="urgentcare")
+
+    utc = selectors.encounters_per_month(today=TODAY, filters=urgent)
+    with timezone.override("America/New_York"):
+        new_york = selectors.encounters_per_month(today=TODAY, filters=urgent)
+
+    assert _rows(utc, "month", "encounters") == [("2026-03", 1)]
+    assert _rows(new_york, "month", "encounters") == [("2026-02", 1)]

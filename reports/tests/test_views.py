@@ -232,6 +232,19 @@ def test_the_cached_report_follows_every_write(client, administrator, patient_re
     assert (before, after) == ("1", "2")
 
 
+def test_the_cached_claim_report_follows_a_new_bill(client, administrator, patient_record):
+    client.force_login(administrator)
+
+    def bills_shown():
+        table = page_tables(client.get(report_url("claims")))[0]
+        return sum(int(row[table[0].index("Bills")].replace(",", "")) for row in table[1:])
+
+    before = bills_shown()
+    BillFactory(encounter=patient_record.encounters.get())
+
+    assert (before, bills_shown()) == (1, 2)
+
+
 def test_a_repeat_view_comes_from_the_cache(client, administrator, patient_record):
     client.force_login(administrator)
     client.get(report_url("top-diagnoses"))

@@ -9,7 +9,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from core import documents
-from core.spreadsheets import csv_cell
 from patients.models import Encounter, Patient, Payer
 from reports import charts
 from reports.catalog import REPORTS, BuildContext
@@ -102,16 +101,11 @@ class Command(BaseCommand):
         stem = "-".join([slug, *variant.values()])
         count = 0
         if result.chart is not None:
-            (out / f"{stem}.svg").write_text(
-                '<?xml version="1.0" encoding="utf-8"?>\n' + result.chart.svg, encoding="utf-8"
-            )
+            (out / f"{stem}.svg").write_text(result.chart.document(), encoding="utf-8")
             (out / f"{stem}.png").write_bytes(charts.png(result.chart.figure_spec))
             count += 2
         for table in result.tables:
             with (out / f"{table.name}.csv").open("w", newline="", encoding="utf-8") as file:
-                writer = csv.writer(file)
-                writer.writerow(csv_cell(column) for column in table.frame.columns)
-                for row in table.frame.astype(object).where(table.frame.notna(), "").to_numpy():
-                    writer.writerow(csv_cell(value) for value in row)
+                csv.writer(file).writerows(table.csv_rows())
             count += 1
         return count

@@ -9,7 +9,15 @@ from tqdm import tqdm
 from core import documents
 
 from .mappers import MAPPERS, Context, charge_units_and_price, line_amount, procedure_price
-from .reader import ExportError, RowError, check_export, count_rows, iter_rows, parse_datetime
+from .reader import (
+    ExportError,
+    RowError,
+    SkipRow,
+    check_export,
+    count_rows,
+    iter_rows,
+    parse_datetime,
+)
 from .summary import FileStats
 
 __all__ = ["ExportError", "import_export"]
@@ -98,8 +106,8 @@ def import_export(directory, *, batch_size=1000, progress=False, report=None) ->
             except RowError as error:
                 reject(line, str(error))
                 continue
-            if record is None:
-                stats.skipped += 1
+            except SkipRow as skip:
+                stats.skip(str(skip))
                 continue
             batch.append((line, record))
             if len(batch) >= batch_size:

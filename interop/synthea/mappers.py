@@ -1,9 +1,10 @@
 """One mapper per Synthea file: a row becomes an unsaved record, a batch is written at once.
 
-`map_row` raises RowError for a row it cannot use and returns None for a row it
-deliberately does not import (counted as skipped). `flush` writes one batch.
+`map_row` raises RowError for a row it cannot use and SkipRow, with the reason, for a
+row it deliberately does not import (counted as skipped). `flush` writes one batch.
 """
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -30,8 +31,16 @@ from patients.models import (
 )
 from providers.models import Doctor, HealthcareProvider, Nurse, Organization, Specialty
 
-from .reader import FileSpec, RowError, parse_date, parse_datetime, parse_decimal, stable_key
-from .store import build, ensure_catalog, record_history, upsert
+from .reader import (
+    FileSpec,
+    RowError,
+    SkipRow,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    stable_key,
+)
+from .store import REPEATED_ROW, build, ensure_catalog, record_history, upsert
 
 NO_INSURANCE = "NO_INSURANCE"
 NURSE_SPECIALITIES = ("NURSE", "MIDWIFE")  # "NURSE PRACTITIONER", "CERTIFIED NURSE MIDWIFE", ...
@@ -84,9 +93,6 @@ NON_LAB_LOINC = {
     "93035-4",
     "93038-8",
     "69453-9",
-    "DALY",
-    "QALY",
-    "QOLS",
     # vital-sign and procedure measurements that VitalSigns has no field for
     "39156-5",
     "59576-9",
@@ -96,6 +102,10 @@ NON_LAB_LOINC = {
     "19926-5",
     "33756-8",
 }
+# Quality-adjusted and disability-adjusted life years and the quality-of-life score:
+# Synthea's own simulation bookkeeping, written without an encounter.
+SIMULATION_METRICS = {"QALY", "DALY", "QOLS"}
+SKIP_SIMULATION_METRIC = "Synthea simulation metric (QALY, DALY, QOLS), not a clinical record"
 MARITAL = {"M": "married", "S": "single", "D": "divorced", "W": "widowed"}
 OWNERSHIP = {"self": "self", "guardian": "guardian", "spouse": "spouse"}
 
@@ -119,6 +129,8 @@ class Context:
     medications: dict = field(default_factory=dict)
     service_charges: dict = field(default_factory=dict)
     dose_numbers: dict = field(default_factory=dict)
+    imported_encounters: dict = field(default_factory=dict)  # (patient pk, day) -> tuple
+    claim_dates: dict = field(default_factory=dict)  # claim id -> service date
     has_claims: bool = False
 
 
@@ -143,6 +155,37 @@ def _patient_and_encounter(ctx, row, *, patient_column="PATIENT", encounter_requ
     if encounter is not None and encounter[1] != patient_pk:
         raise RowError(f"encounter {_text(row, 'ENCOUNTER')!r} belongs to another patient")
     return patient_pk, encounter
+
+
+IMPORTED_ENCOUNTER = "Recorded without an encounter (imported from Synthea)"
+
+
+def imported_encounter(ctx, row, patient_pk, moment, *, patient_column="PATIENT") -> tuple:
+    """The patient's encounter of that day that holds rows Synthea recorded without one.
+
+    Labelled as imported so the chart never presents it as a visit that took place.
+    """
+    day = moment.date()
+    key = (patient_pk, day)
+    if key not in ctx.imported_encounters:
+        external_id = "imported-" + stable_key(_text(row, patient_column), day.isoformat())
+        encounter = Encounter._base_manager.filter(external_id=external_id).first()
+        if encounter is None:
+            start = dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC)
+            encounter = build(
+                Encounter,
+                external_id=external_id,
+                patient_id=patient_pk,
+                encounter_class=Encounter.EncounterClass.AMBULATORY,
+                status=Encounter.Status.FINISHED,
+                admitted_at=start,
+                discharged_at=start + dt.timedelta(hours=23, minutes=59),
+                type_description=IMPORTED_ENCOUNTER,
+            )
+            encounter.save()
+            record_history(Encounter, [encounter])
+        ctx.imported_encounters[key] = (encounter.pk, patient_pk, None, None)
+    return ctx.imported_encounters[key]
 
 
 class Mapper:
@@ -241,7 +284,11 @@ class ProvidersMapper(Mapper):
     def write(self, records):
         wanted = {r["specialty"]: {} for r in records if r["specialty"]}
         ensure_catalog(Specialty, "name", wanted, self.ctx.specialties)
-        by_id = {r["values"]["external_id"]: r for r in records}
+        by_id = {}
+        for record in records:
+            if record["values"]["external_id"] in by_id:
+                self.stats.skip(REPEATED_ROW)
+            by_id[record["values"]["external_id"]] = record
         existing = {
             p.external_id: p
             for p in HealthcareProvider._base_manager.filter(external_id__in=list(by_id))
@@ -378,7 +425,7 @@ class PayerTransitionsMapper(Mapper):
         patient = _lookup(self.ctx.patients, row, "PATIENT", "patient")
         payer = _lookup(self.ctx.payers, row, "PAYER", "payer")
         if payer is None:
-            return None  # NO_INSURANCE: no coverage
+            raise SkipRow("NO_INSURANCE: years without coverage (self-pay), no Coverage record")
         start = parse_date(row, "START_YEAR")
         end = parse_date(row, "END_YEAR", required=False)
         if end and len(_text(row, "END_YEAR")) == 4:
@@ -622,24 +669,25 @@ class ObservationsMapper(Mapper):
     ]
 
     def classify(self, row) -> str:
+        """'vital' or 'lab'; raises SkipRow for observations the chart does not keep."""
         code = _text(row, "CODE")
-        if "CATEGORY" in row:
-            category = _text(row, "CATEGORY")
-            return (
-                "vital"
-                if category == "vital-signs" and code in VITAL_LOINC
-                else ("lab" if category == "laboratory" else "other")
-            )
-        if code in VITAL_LOINC:
+        if code in SIMULATION_METRICS:
+            raise SkipRow(SKIP_SIMULATION_METRIC)
+        category = _text(row, "CATEGORY") or None  # optional: 2.x exports have no such column
+        if code in VITAL_LOINC and category in (None, "vital-signs"):
             return "vital"
-        return "other" if code in NON_LAB_LOINC else "lab"
+        if category == "laboratory" or (category is None and code not in NON_LAB_LOINC):
+            return "lab"
+        if category == "vital-signs":
+            raise SkipRow("a vital sign the chart has no field for (BMI, head circumference ...)")
+        raise SkipRow(f"not a vital sign or laboratory result ({category or 'survey, score'})")
 
     def map_row(self, row):
         kind = self.classify(row)
-        if kind == "other":
-            return None
-        _, encounter = _patient_and_encounter(self.ctx, row)
+        patient, encounter = _patient_and_encounter(self.ctx, row, encounter_required=False)
         observed = parse_datetime(row, "DATE")
+        if encounter is None:
+            encounter = imported_encounter(self.ctx, row, patient, observed)
         value = _text(row, "VALUE")
         if kind == "vital":
             field_name = VITAL_LOINC[_text(row, "CODE")]
@@ -690,6 +738,8 @@ class ObservationsMapper(Mapper):
             group = groups.setdefault(
                 key, {"encounter": encounter, "at": observed, "values": {}, "lines": {}}
             )
+            if field_name in group["lines"]:
+                self.stats.skip(REPEATED_ROW)
             group["values"][field_name] = value
             group["lines"][field_name] = line
         if not groups:
@@ -720,20 +770,22 @@ class ObservationsMapper(Mapper):
             changed = [f for f in VITAL_FIELDS if getattr(row, f) != merged[f]]
             for f in VITAL_FIELDS:
                 setattr(row, f, merged[f])
+            # Each observation row is counted by what became of its value.
             if old is None:
                 to_create.append(row)
-            elif changed:
-                to_update.append(row)
+                self.stats.created += len(group["values"])
             else:
-                self.stats.unchanged += 1
+                if changed:
+                    to_update.append(row)
+                updated = sum(f in changed for f in group["values"])
+                self.stats.updated += updated
+                self.stats.unchanged += len(group["values"]) - updated
         if to_create:
             VitalSigns._base_manager.bulk_create(to_create)
             record_history(VitalSigns, to_create)
         if to_update:
             VitalSigns._base_manager.bulk_update(to_update, VITAL_FIELDS)
             record_history(VitalSigns, to_update, update=True)
-        self.stats.created += len(to_create)
-        self.stats.updated += len(to_update)
 
 
 class MedicationsMapper(Mapper):
@@ -866,11 +918,8 @@ class ImmunizationsMapper(Mapper):
         }
 
     def flush(self, items):
-        try:
-            from patients import vaccinations
-        except ImportError:  # the document API is not deployed yet
-            self.stats.skipped += len(items)
-            return
+        from patients import vaccinations
+
         patients = {
             p.pk: p
             for p in Patient._base_manager.filter(pk__in={r["patient_id"] for _, r in items})
@@ -917,9 +966,13 @@ class ClaimsMapper(Mapper):
 
     def map_row(self, row):
         patient = _lookup(self.ctx.patients, row, "PATIENTID", "patient")
-        encounter = _lookup(self.ctx.encounters, row, "APPOINTMENTID", "encounter")
+        served = parse_datetime(row, "SERVICEDATE")
+        encounter = _lookup(
+            self.ctx.encounters, row, "APPOINTMENTID", "encounter", required=False
+        ) or imported_encounter(self.ctx, row, patient, served, patient_column="PATIENTID")
         if encounter[1] != patient:
             raise RowError("APPOINTMENTID belongs to another patient")
+        self.ctx.claim_dates[_text(row, "Id")] = served.date()
         payer_id = _text(row, "PRIMARYPATIENTINSURANCEID")
         payer = self.ctx.payers.get(payer_id) if payer_id not in ("", "0") else None
         if payer_id not in ("", "0") and payer_id not in self.ctx.payers:
@@ -939,7 +992,7 @@ class ClaimsMapper(Mapper):
             encounter_id=encounter[0],
             patient_id=patient,
             payer_id=payer,
-            issued_on=parse_date(row, "SERVICEDATE"),
+            issued_on=served.date(),
             **bill_amounts(total, outstanding, has_status=has_status),
         )
 
@@ -1031,7 +1084,7 @@ class ClaimsTransactionsMapper(Mapper):
         kind = _text(row, "TYPE")
         claim = _text(row, "CLAIMID")
         if kind == "TRANSFEROUT":
-            return None  # the other half of the TRANSFERIN row that follows it
+            raise SkipRow("TRANSFEROUT: the other half of the TRANSFERIN row that follows it")
         bill = _lookup(self.ctx.claims, row, "CLAIMID", "claim")
         if kind == "CHARGE":
             self.party_of_claim[claim] = _text(row, "TRANSFERTYPE")
@@ -1046,7 +1099,13 @@ class ClaimsTransactionsMapper(Mapper):
                 unit_price,
             )
         entry = {"external_id": _text(row, "ID"), "bill_id": bill}
-        entry["posted_on"] = parse_datetime(row, "FROMDATE").date()
+        # FROMDATE is optional: TODATE, then the claim's service date stand in.
+        posted = parse_datetime(row, "FROMDATE", required=False) or parse_datetime(
+            row, "TODATE", required=False
+        )
+        entry["posted_on"] = posted.date() if posted else self.ctx.claim_dates.get(claim)
+        if entry["posted_on"] is None:
+            raise RowError("missing FROMDATE")
         if kind == "PAYMENT":
             method = _text(row, "METHOD").upper()
             to_patient = method == "COPAY" or self.party_of_claim.get(claim) == "p"
@@ -1065,7 +1124,7 @@ class ClaimsTransactionsMapper(Mapper):
         elif kind == "TRANSFERIN":
             self.party_of_claim[claim] = _text(row, "TRANSFERTYPE")
             if _text(row, "TRANSFERTYPE") != "p":
-                return None  # from one insurer to the next: still the insurers' share
+                raise SkipRow("TRANSFERIN between insurers: the balance stays the insurers' share")
             entry |= {
                 "kind": LedgerEntry.Kind.TRANSFER,
                 "amount": parse_decimal(row, "AMOUNT", default=ZERO),
@@ -1079,7 +1138,7 @@ class ClaimsTransactionsMapper(Mapper):
                 entry["amount"] = owed
             self.open_of_claim[claim] = owed - entry["amount"]
         if entry["amount"] <= 0:
-            return None  # a zero payment or transfer moves nothing
+            raise SkipRow(f"{kind} of 0.00: moves nothing on the ledger")
         return build(LedgerEntry, **entry)
 
     def write(self, records):
@@ -1131,7 +1190,10 @@ class ProceduresMapper(Mapper):
                 for *_, line in records
             }
             ensure_catalog(ServiceCharge, "code", wanted, self.ctx.service_charges)
-            self.stats.skipped += len(records)
+            self.stats.skip(
+                "billed through claims_transactions.csv (the procedure is kept in the catalog)",
+                len(records),
+            )
             return
         bills = {}
         for encounter_id, encounter, performed, _ in records:
@@ -1159,6 +1221,30 @@ class ProceduresMapper(Mapper):
         _write_lines(self.ctx, self.stats, lines)
 
 
+class NotImportedMapper(Mapper):
+    """A file the chart has no place for yet: every row is counted as skipped, with why."""
+
+    reason = ""
+
+    def map_row(self, row):
+        raise SkipRow(self.reason)
+
+
+class DevicesMapper(NotImportedMapper):
+    spec = FileSpec("devices.csv", ())
+    reason = "implanted and durable devices are not imported: the chart has no device list yet"
+
+
+class SuppliesMapper(NotImportedMapper):
+    spec = FileSpec("supplies.csv", ())
+    reason = "supplies used in care are not imported: the chart does not list supplies"
+
+
+class ImagingStudiesMapper(NotImportedMapper):
+    spec = FileSpec("imaging_studies.csv", ())
+    reason = "imaging studies are not imported: the chart has no imaging section yet"
+
+
 MAPPERS = [
     OrganizationsMapper,
     PayersMapper,
@@ -1175,4 +1261,7 @@ MAPPERS = [
     ClaimsMapper,
     ClaimsTransactionsMapper,
     ProceduresMapper,
+    DevicesMapper,
+    SuppliesMapper,
+    ImagingStudiesMapper,
 ]

@@ -14,6 +14,10 @@ class RowError(Exception):
     """A row that cannot be imported; the message is the reason shown to the user."""
 
 
+class SkipRow(Exception):
+    """A row deliberately not imported; the message is the reason given in the summary."""
+
+
 class ExportError(Exception):
     """The export as a whole cannot be imported (missing file or column)."""
 

@@ -3,6 +3,7 @@
 from django.db import models
 
 CHANGE_REASON = "Synthea import"
+REPEATED_ROW = "repeated row (same key as an earlier row of the file): the last one wins"
 _max_lengths: dict[type, dict[str, int]] = {}
 
 
@@ -37,7 +38,7 @@ def upsert(model, objects, fields, stats, *, key="external_id") -> dict:
     by_key = {}
     for obj in objects:
         if getattr(obj, key) in by_key:
-            stats.skipped += 1  # a duplicate row inside the export: the last one wins
+            stats.skip(REPEATED_ROW)
         by_key[getattr(obj, key)] = obj
     existing = {
         getattr(row, key): row for row in model._base_manager.filter(**{f"{key}__in": list(by_key)})

@@ -1,6 +1,7 @@
 """Per-file counters and the closing summary table."""
 
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 
@@ -13,11 +14,23 @@ class FileStats:
     unchanged: int = 0
     skipped: int = 0
     rejected: int = 0
+    skip_reasons: Counter = field(default_factory=Counter)
     started: float = field(default_factory=time.perf_counter)
     elapsed: float = 0.0
 
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped += count
+        self.skip_reasons[reason] += count
+
     def finish(self) -> None:
         self.elapsed = time.perf_counter() - self.started
+
+    @property
+    def unaccounted(self) -> int:
+        """Rows read that no counter holds: 0 when the file adds up."""
+        return self.read - (
+            self.created + self.updated + self.unchanged + self.skipped + self.rejected
+        )
 
     @property
     def rows_per_second(self) -> float:
@@ -77,4 +90,14 @@ def format_summary(stats: list[FileStats]) -> str:
         lines.append("  ".join(cells))
         if index == 0 or index == len(rows) - 1:
             lines.append("  ".join("-" * w for w in widths))
+    reasons = [
+        f"  {s.name}: {count} {reason}"
+        for s in stats
+        for reason, count in sorted(s.skip_reasons.items(), key=lambda item: -item[1])
+    ]
+    if reasons:
+        lines += ["", "skipped rows, by reason:", *reasons]
+    unbalanced = [f"  {s.name}: {s.unaccounted} row(s)" for s in stats if s.unaccounted]
+    if unbalanced:
+        lines += ["", "rows read but not accounted for (a bug: please report it):", *unbalanced]
     return "\n".join(lines)

@@ -77,7 +77,7 @@ def summary_row(output: str, name: str) -> dict:
     for line in output.splitlines():
         if line.startswith(name + " "):
             values = line.split()
-            return dict(zip(header[1:6], map(int, values[1:6]), strict=True))
+            return dict(zip(header[1:7], map(int, values[1:7]), strict=True))
     raise AssertionError(f"{name} not in summary")
 
 
@@ -141,6 +141,7 @@ def test_it_imports_every_table_of_the_sample_and_builds_the_patients_chart():
         "updated": 0,
         "unchanged": 0,
         "skipped": 0,
+        "rejected": 0,
     }
 
     patient = Patient.objects.get(external_id=CHART_PATIENT)
@@ -252,8 +253,8 @@ def test_it_changes_nothing_when_the_same_export_is_imported_again():
     output, report = run_import(SAMPLE)
 
     assert report == []
-    total = output.splitlines()[-1].split()
-    assert total[0] == "total" and total[2:4] == ["0", "0"]  # created 0, updated 0
+    total = summary_row(output, "total")
+    assert (total["created"], total["updated"]) == (0, 0)
     assert {model: model._base_manager.count() for model in counts} == counts
     assert Encounter.history.count() == history
     assert documents_per_patient() == (
@@ -368,5 +369,133 @@ def test_it_gives_the_same_records_with_tiny_batches_that_split_vital_sign_group
     for model, count in expected_counts(export).items():
         assert model._base_manager.count() == count, model.__name__
     output, _ = run_import(export, "--batch-size", "3")
-    total = output.splitlines()[-1].split()
-    assert total[2:4] == ["0", "0"]
+    total = summary_row(output, "total")
+    assert (total["created"], total["updated"]) == (0, 0)
+
+
+# Columns the Synthea CSV data dictionary marks optional ("Required? false"), per file,
+# and columns it marks required that real exports write empty (patient-level
+# observations; claims of no encounter).
+OPTIONAL_COLUMNS = {
+    "allergies.csv": (
+        "STOP", "TYPE", "CATEGORY", "REACTION1", "DESCRIPTION1", "SEVERITY1",
+        "REACTION2", "DESCRIPTION2", "SEVERITY2",
+    ),
+    "careplans.csv": ("STOP", "ENCOUNTER"),
+    "claims.csv": (
+        "PRIMARYPATIENTINSURANCEID", "SECONDARYPATIENTINSURANCEID", "DIAGNOSIS1", "DIAGNOSIS2",
+        "DIAGNOSIS3", "DIAGNOSIS4", "DIAGNOSIS5", "DIAGNOSIS6", "DIAGNOSIS7", "DIAGNOSIS8",
+        "REFERRINGPROVIDERID", "APPOINTMENTID", "SUPERVISINGPROVIDERID", "STATUS1", "STATUS2",
+        "STATUSP", "OUTSTANDING1", "OUTSTANDING2", "OUTSTANDINGP", "LASTBILLEDDATE1",
+        "LASTBILLEDDATE2", "LASTBILLEDDATEP", "HEALTHCARECLAIMTYPEID1", "HEALTHCARECLAIMTYPEID2",
+    ),
+    "claims_transactions.csv": (
+        "AMOUNT", "METHOD", "FROMDATE", "TODATE", "MODIFIER1", "MODIFIER2", "DIAGNOSISREF1",
+        "DIAGNOSISREF2", "DIAGNOSISREF3", "DIAGNOSISREF4", "UNITS", "DEPARTMENTID", "NOTES",
+        "UNITAMOUNT", "TRANSFEROUTID", "TRANSFERTYPE", "PAYMENTS", "ADJUSTMENTS", "TRANSFERS",
+        "OUTSTANDING", "APPOINTMENTID", "LINENOTE", "PATIENTINSURANCEID", "FEESCHEDULEID",
+        "SUPERVISINGPROVIDERID",
+    ),
+    "conditions.csv": ("STOP",),
+    "devices.csv": ("STOP",),
+    "encounters.csv": ("STOP", "REASONCODE", "REASONDESCRIPTION"),
+    "medications.csv": ("STOP", "REASONCODE", "REASONDESCRIPTION"),
+    "observations.csv": ("CATEGORY", "UNITS", "ENCOUNTER"),
+    "organizations.csv": ("STATE", "ZIP", "LAT", "LON", "PHONE"),
+    "patients.csv": (
+        "DEATHDATE", "DRIVERS", "PASSPORT", "PREFIX", "MIDDLE", "SUFFIX", "MAIDEN", "MARITAL",
+        "COUNTY", "FIPS", "ZIP", "LAT", "LON",
+    ),
+    "payer_transitions.csv": ("MEMBERID", "SECONDARY_PAYER", "OWNERSHIP", "OWNERNAME"),
+    "payers.csv": ("ADDRESS", "CITY", "STATE_HEADQUARTERED", "ZIP", "PHONE"),
+    "procedures.csv": ("STOP", "REASONCODE", "REASONDESCRIPTION"),
+    "providers.csv": ("STATE", "ZIP", "LAT", "LON"),
+}  # fmt: skip
+
+
+def assert_every_file_adds_up(output: str) -> None:
+    for name in [p.name for p in SAMPLE.glob("*.csv")] + ["total"]:
+        row = summary_row(output, name)
+        accounted = sum(row[c] for c in ("created", "updated", "unchanged", "skipped", "rejected"))
+        assert row["read"] == accounted, (name, row)
+    assert "not accounted for" not in output
+
+
+def test_every_file_of_the_sample_adds_up_and_says_why_rows_were_skipped():
+    output, _ = run_import(SAMPLE)
+
+    assert_every_file_adds_up(output)
+    observations = read_csv(SAMPLE, "observations.csv")
+    metrics = sum(o["CODE"] in ("QALY", "DALY", "QOLS") for o in observations)
+    assert metrics > 0
+    assert f"observations.csv: {metrics} Synthea simulation metric (QALY, DALY, QOLS)" in output
+    for name in ("devices.csv", "supplies.csv", "imaging_studies.csv"):
+        rows = len(read_csv(SAMPLE, name))
+        assert summary_row(output, name)["skipped"] == rows
+        assert f"{name}: {rows} " in output
+
+    again, _ = run_import(SAMPLE)
+    assert_every_file_adds_up(again)
+
+
+@pytest.mark.parametrize("name", sorted(OPTIONAL_COLUMNS))
+def test_no_row_is_rejected_when_every_optional_column_of_a_file_is_empty(tmp_path, name):
+    export = one_patient_copy(tmp_path)
+    rows = read_csv(export, name)
+    columns = list(rows[0]) if rows else list(read_csv(SAMPLE, name)[0])
+    assert set(OPTIONAL_COLUMNS[name]) & set(columns), "the test blanks nothing"
+    for row in rows:
+        for column in OPTIONAL_COLUMNS[name]:
+            if column in row:
+                row[column] = ""
+    write_csv(export, name, rows, columns=columns)
+
+    output, report = run_import(export)
+
+    assert report == []
+    assert summary_row(output, name)["rejected"] == 0
+    assert_every_file_adds_up(output)
+
+
+def test_clinical_observations_without_an_encounter_go_to_an_encounter_labelled_as_imported(
+    tmp_path,
+):
+    export = one_patient_copy(tmp_path)
+    observations = read_csv(export, "observations.csv")
+    pulse = next(o for o in observations if o["CODE"] == "8867-4")
+    glucose = next(o for o in observations if o["CATEGORY"] == "laboratory")
+    loose = [
+        {**pulse, "ENCOUNTER": "", "DATE": "2024-02-03T10:00:00Z", "VALUE": "77"},
+        {**glucose, "ENCOUNTER": "", "CATEGORY": "", "DATE": "2024-02-03T11:00:00Z"},
+    ]
+    write_csv(export, "observations.csv", [*observations, *loose])
+
+    output, report = run_import(export)
+
+    assert report == []
+    imported = Encounter.objects.get(type_description__startswith="Recorded without an encounter")
+    assert imported.patient.external_id == CHART_PATIENT
+    assert str(imported.admitted_at.date()) == "2024-02-03"
+    assert imported.vital_signs.get().heart_rate == 77
+    assert imported.lab_results.get().lab_test.loinc_code == glucose["CODE"]
+    assert_every_file_adds_up(output)
+
+    again, _ = run_import(export)
+    assert summary_row(again, "observations.csv")["created"] == 0
+    assert Encounter.objects.filter(type_description=imported.type_description).count() == 1
+
+
+def test_a_claim_without_an_encounter_is_billed_on_an_encounter_labelled_as_imported(tmp_path):
+    export = one_patient_copy(tmp_path)
+    claims = read_csv(export, "claims.csv")
+    claims[0]["APPOINTMENTID"] = ""
+    write_csv(export, "claims.csv", claims)
+
+    output, report = run_import(export)
+
+    assert report == []
+    bill = Bill.objects.get(external_id=claims[0]["Id"])
+    assert bill.encounter.type_description.startswith("Recorded without an encounter")
+    assert bill.encounter.admitted_at.date() == bill.issued_on
+    assert Bill.objects.count() == len(claims)
+    assert_every_file_adds_up(output)

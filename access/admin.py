@@ -1,5 +1,6 @@
 import logging
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -7,7 +8,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import F
 
 from access.admin_audit import AccessLoggedAdmin
-from access.models import AccessLog, BreakGlassAccess
+from access.api_tokens import (
+    DEFAULT_LIFETIME_DAYS,
+    MAX_LIFETIME_DAYS,
+    api_token_create,
+    api_token_revoke,
+)
+from access.models import AccessLog, ApiToken, BreakGlassAccess
 from access.services import break_glass_review, password_reset_link
 from access.two_factor import second_factor_reset
 
@@ -102,6 +109,82 @@ class BreakGlassAccessAdmin(AccessLoggedAdmin, admin.ModelAdmin):
         self.message_user(
             request, f"{count} emergency access(es) marked reviewed.", messages.SUCCESS
         )
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    days = forms.IntegerField(
+        label="Valid for (days)",
+        min_value=1,
+        max_value=MAX_LIFETIME_DAYS,
+        initial=DEFAULT_LIFETIME_DAYS,
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created here for a user (the secret is shown once) and revoked; never edited."""
+
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter), "expires_at")
+    search_fields = ("name", "user__username", "prefix")
+    list_select_related = ("user",)
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "last_used_at",
+    )
+    actions = ["revoke"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else ()
+
+    def get_fields(self, request, obj=None):
+        return ("user", "name", "days") if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        token, secret = api_token_create(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
+        )
+        obj.pk = token.pk
+        self.message_user(
+            request,
+            f"Token for {token.user}: {secret} (copy it now; it is not shown again).",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke the selected tokens", permissions=["change"])
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token, by=request.user)
+        self.message_user(request, "Token(s) revoked.", messages.SUCCESS)
 
 
 admin.site.unregister(get_user_model())

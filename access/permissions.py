@@ -313,3 +313,19 @@ def can_export_own_schedule(user, provider) -> bool:
     own = _own_provider(user)
     return own is not None and provider is not None and own.pk == provider.pk
 
+
+
+def can_use_api_tokens(user) -> bool:
+    """Personal API tokens for the FHIR interface: anyone with a role (a token acts as them)."""
+    return bool(roles_of(user)) or is_administrator(user)
+
+
+def can_use_fhir(user) -> bool:
+    """The FHIR interface itself (capability statement, practitioner directory): anyone with a
+    role; each patient's data is then asked of the per-patient predicates, as in the chart."""
+    return bool(roles_of(user)) or is_administrator(user)
+
+
+def can_export_all_records(user) -> bool:
+    """Bulk export of every patient's record (FHIR $export, fhir_export)."""
+    return is_administrator(user)

@@ -54,7 +54,8 @@ class SecondFactorMiddleware:
     """After the password, staff of MFA_REQUIRED_ROLES (and anyone who set it up) confirm a
     code before any page; the two-step pages themselves, sign-out and health stay open."""
 
-    OPEN_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/healthz", "/static/")
+    # The FHIR interface answers an unconfirmed session itself, with an OperationOutcome.
+    OPEN_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/healthz", "/static/", "/fhir/")
 
     def __init__(self, get_response):
         self.get_response = get_response

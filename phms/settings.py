@@ -189,6 +189,14 @@ REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 3600)
 # Report cells counting fewer patients than this show "<N" to everyone but administrators.
 REPORT_MIN_CELL_SIZE = env_int("REPORT_MIN_CELL_SIZE", 11, minimum=1)
 
+# FHIR interface -------------------------------------------------------------------
+# The identifier systems (URIs) of this hospital's MRNs and provider ids: set your own.
+FHIR_MRN_SYSTEM = env_str("FHIR_MRN_SYSTEM", "https://phms.example.org/identifiers/mrn")
+FHIR_PROVIDER_SYSTEM = env_str(
+    "FHIR_PROVIDER_SYSTEM", "https://phms.example.org/identifiers/provider"
+)
+FHIR_CURRENCY = env_str("FHIR_CURRENCY", "USD")
+
 # Document store (MongoDB, or the embedded store when MONGO_URL is unset) ---------
 
 MONGO_URL = env_str("MONGO_URL", "")

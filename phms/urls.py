@@ -43,6 +43,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("access/", include("access.urls")),
     path("portal/", include("portal.urls")),
+    path("fhir/", include("interop.fhir.urls")),
 ]
 
 handler403 = "access.views.permission_denied"

@@ -21,6 +21,7 @@ from .search import FhirError, not_found, parse_query
 from .types import PATIENT_COMPARTMENT, RESOURCE_TYPES, PatientType, PractitionerType, patient_id_of
 
 log = logging.getLogger(__name__)
+security_log = logging.getLogger("phms.security")
 EVERYTHING_PARAMS = {"download"}
 
 
@@ -34,10 +35,13 @@ def fhir_endpoint(view):
         try:
             return view(request, *args, **kwargs)
         except FhirError as error:
+            _log_refusal(request, error.status)
             return error_response(error.status, error.code, error.diagnostics)
         except Http404:
+            _log_refusal(request, 404)
             return error_response(404, "not-found", "No such resource, or not one you may see.")
         except PermissionDenied as error:
+            _log_refusal(request, 403)
             return error_response(403, "forbidden", str(error) or "Not allowed.")
         except DocumentStoreUnavailable:
             return error_response(
@@ -51,6 +55,14 @@ def fhir_endpoint(view):
             return error_response(500, "exception", "PHMS built an invalid resource (logged).")
 
     return wrapper
+
+
+def _log_refusal(request, status: int) -> None:
+    user = request.user
+    if status not in (403, 404) or not getattr(user, "is_authenticated", False):
+        return
+    if not getattr(user, "phms_refusal_logged", False):  # the access getter logs its own
+        security_log.warning("refused: user=%s %s status=%s", user.pk, request.path[:80], status)
 
 
 def _resource_type(name: str):

@@ -335,6 +335,10 @@ URL_ACCESS: dict[str, Row] = {
         tamper=False,
         notes="POST only: a GET is refused before any lookup (names an access, not a patient)",
     ),
+    "access:api_tokens": Row(expect=statuses(200, outsider=403), notes="each user's own tokens"),
+    "access:api_token_revoke": Row(
+        kwargs=lambda t: {"token_pk": 1}, expect=statuses(405), tamper=False, notes="POST only"
+    ),
     "access:break_glass_review": Row(
         expect=statuses(403, administrator=200),
         notes="administrators: each emergency access with the sections opened during it",
@@ -479,6 +483,28 @@ URL_ACCESS: dict[str, Row] = {
     ),
     "reports:dashboard": Row(expect=statuses(403, administrator=200)),
     "reports:dashboard_tiles": Row(expect=statuses(403, administrator=200)),
+    # fhir: errors are OperationOutcome (401 signed out, not a sign-in redirect) ------------
+    "fhir:base": Row(expect=statuses(404, anonymous=404)),
+    "fhir:metadata": Row(expect=statuses(200, anonymous=200), notes="the capability statement"),
+    "fhir:unknown": Row(
+        kwargs=lambda t: {"path": f"Patient/{t.patient.pk}/_history"},
+        expect=statuses(404, anonymous=404),
+        tamper=False,
+    ),
+    "fhir:search": Row(
+        kwargs=lambda t: {"resource_type": "Patient"},
+        expect=statuses(200, anonymous=401, outsider=403),
+        tamper=False,
+        notes="each persona's own scope (visible_to)",
+    ),
+    "fhir:read": Row(
+        kwargs=lambda t: {"resource_type": "Patient", "ident": str(t.patient.pk)},
+        expect=patient_page(allowed=SEES_PATIENT, anonymous=401, outsider=403),
+    ),
+    "fhir:everything": Row(
+        kwargs=lambda t: {"ident": str(t.patient.pk)},
+        expect=patient_page(allowed=SEES_PATIENT, anonymous=401, outsider=403),
+    ),
     # portal: the patient's pages -------------------------------------------------------------
     "portal:home": Row(expect=PORTAL_PAGE),
     "portal:switch": Row(expect=statuses(405), notes="POST only: the record switcher"),

@@ -314,7 +314,6 @@ def can_export_own_schedule(user, provider) -> bool:
     return own is not None and provider is not None and own.pk == provider.pk
 
 
-
 def can_use_api_tokens(user) -> bool:
     """Personal API tokens for the FHIR interface: anyone with a role (a token acts as them)."""
     return bool(roles_of(user)) or is_administrator(user)

@@ -37,22 +37,30 @@ def _require_tokens(user):
         raise PermissionDenied("API tokens are for users with a role.")
 
 
+NEW_TOKEN_SESSION_FIELD = "phms_new_api_token"  # noqa: S105 (a session key)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request):
     """Permission: any user with a role; each sees and manages only their own tokens."""
     _require_tokens(request.user)
     form = ApiTokenForm(request.POST or None)
-    secret = None
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = api_token_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            form = ApiTokenForm()
+            # Shown by the next page only (then gone), so a reload does not make another.
+            request.session[NEW_TOKEN_SESSION_FIELD] = secret
             messages.success(request, f"Token “{token.name}” created. Copy it now.")
-    context = {"form": form, "secret": secret, "tokens": tokens_of(request.user)}
+            return redirect("access:api_tokens")
+    context = {
+        "form": form,
+        "secret": request.session.pop(NEW_TOKEN_SESSION_FIELD, None),
+        "tokens": tokens_of(request.user),
+    }
     return render(request, "access/api_tokens.html", context)
 
 

@@ -222,7 +222,9 @@ def test_api_tokens_are_stored_hashed_and_stop_working_when_revoked_or_expired(
 def test_a_user_creates_a_token_shown_once_and_revokes_it_on_their_own_page(attending_doctor):
     browser = as_session(attending_doctor)
 
-    created = browser.post("/access/api-tokens/", {"name": "ward gateway", "days": "30"})
+    created = browser.post(
+        "/access/api-tokens/", {"name": "ward gateway", "days": "30"}, follow=True
+    )
     secret = created.context["secret"]
     assert secret.startswith("phms_") and secret in created.content.decode()
     listing = browser.get("/access/api-tokens/").content.decode()

@@ -196,6 +196,10 @@ FHIR_PROVIDER_SYSTEM = env_str(
     "FHIR_PROVIDER_SYSTEM", "https://phms.example.org/identifiers/provider"
 )
 FHIR_CURRENCY = env_str("FHIR_CURRENCY", "USD")
+# Bulk exports ($export) are written here, one folder per job, and run in a background thread
+# of the worker that accepted them (off: run inside the request, as the tests do).
+FHIR_EXPORT_DIR = Path(env_str("FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-exports")))
+FHIR_EXPORT_IN_THREAD = env_flag("FHIR_EXPORT_IN_THREAD", True)
 
 # Document store (MongoDB, or the embedded store when MONGO_URL is unset) ---------
 

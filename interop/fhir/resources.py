@@ -456,11 +456,12 @@ IMMUNIZATION_STATUS = {"completed": "completed", "refused": "not-done", "not_don
 
 
 def immunization_resource(patient_pk: int, event: dict) -> dict:
-    """A vaccination event of the document store (`patients.vaccinations`)."""
+    """A vaccination event of the document store (`patients.vaccinations`); its id carries
+    the patient's, since events live in the patient's document."""
     status = IMMUNIZATION_STATUS.get(event["status"], "completed")
     resource = {
         "resourceType": "Immunization",
-        "id": event["id"],
+        "id": f"{patient_pk}-{event['id']}",
         "meta": _profile("us-core-immunization"),
         "status": status,
         "statusReason": (

@@ -1,4 +1,5 @@
-"""The rows behind each FHIR resource type: one patient's, or one row by id."""
+"""The rows behind each FHIR resource type: of one patient (a pk) or of many (a list of pks,
+for the bulk export)."""
 
 from django.db.models import Prefetch
 
@@ -17,67 +18,77 @@ from patients.models import (
 from providers.models import HealthcareProvider
 
 
-def encounters_of(patient_pk):
+def _of(path: str, patients) -> dict:
+    if isinstance(patients, (list, tuple, set)):
+        return {f"{path}__in": list(patients)}
+    return {path: patients}
+
+
+def encounters_of(patients):
     assignments = CareAssignment.objects.select_related("provider").order_by("pk")
     return (
-        Encounter.objects.filter(patient_id=patient_pk)
+        Encounter.objects.filter(**_of("patient_id", patients))
         .select_related("organization")
         .prefetch_related(Prefetch("care_assignments", queryset=assignments))
         .order_by("-admitted_at", "-pk")
     )
 
 
-def vital_signs_of(patient_pk):
+def vital_signs_of(patients):
     return (
-        VitalSigns.objects.filter(encounter__patient_id=patient_pk)
+        VitalSigns.objects.filter(**_of("encounter__patient_id", patients))
         .select_related("encounter", "recorded_by")
         .order_by("-recorded_at", "-pk")
     )
 
 
-def lab_results_of(patient_pk):
+def lab_results_of(patients):
     return (
-        LabResult.objects.filter(encounter__patient_id=patient_pk)
+        LabResult.objects.filter(**_of("encounter__patient_id", patients))
         .select_related("encounter", "lab_test")
         .order_by("-observed_at", "-pk")
     )
 
 
-def diagnoses_of(patient_pk):
+def diagnoses_of(patients):
     return (
-        Diagnosis.objects.filter(encounter__patient_id=patient_pk)
+        Diagnosis.objects.filter(**_of("encounter__patient_id", patients))
         .select_related("encounter", "condition", "diagnosed_by")
         .order_by("-onset_date", "-pk")
     )
 
 
-def prescriptions_of(patient_pk):
+def prescriptions_of(patients):
     return (
-        Prescription.objects.filter(encounter__patient_id=patient_pk)
+        Prescription.objects.filter(**_of("encounter__patient_id", patients))
         .select_related("encounter", "medication", "prescriber")
         .order_by("-start_date", "-pk")
     )
 
 
-def allergies_of(patient_pk):
-    return Allergy.objects.filter(patient_id=patient_pk).order_by("-onset_date", "-pk")
+def allergies_of(patients):
+    return Allergy.objects.filter(**_of("patient_id", patients)).order_by("-onset_date", "-pk")
 
 
 def vaccinations_of(patient_pk) -> list[dict]:
     return vaccinations.vaccinations_for_patient(patient_pk)
 
 
-def coverages_of(patient_pk):
+def vaccinations_of_patients(patient_pks) -> dict[int, list[dict]]:
+    return vaccinations.vaccinations_for_patients(patient_pks)
+
+
+def coverages_of(patients):
     return (
-        Coverage.objects.filter(patient_id=patient_pk)
+        Coverage.objects.filter(**_of("patient_id", patients))
         .select_related("payer")
         .order_by("-start_date", "-pk")
     )
 
 
-def bills_of(patient_pk):
+def bills_of(patients):
     return (
-        Bill.objects.filter(patient_id=patient_pk)
+        Bill.objects.filter(**_of("patient_id", patients))
         .select_related("encounter__organization", "payer")
         .prefetch_related("lines")
         .order_by("-issued_on", "-pk")

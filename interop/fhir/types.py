@@ -52,6 +52,7 @@ def _date(*elements: str) -> Callable[[dict], list]:
     return values
 
 
+EXPORT_CHUNK = 2000
 PATIENT_REFERENCE = Param("reference", documentation="The patient: Patient/<id> or <id>.")
 
 
@@ -106,6 +107,11 @@ class ResourceType:
                 return resource
         return None
 
+    def resources_of_patients(self, patient_pks: list[int]):
+        """Every resource of these patients, unfiltered (the bulk export), as an iterator."""
+        for patient_pk in patient_pks:
+            yield from self.resources_of(patient_pk)
+
 
 def clinical_or_own(user, patient) -> bool:
     """The chart's rule for clinical data, and a patient's own record in the portal."""
@@ -141,6 +147,10 @@ class RowType(ResourceType):
     def resource(self, ident, patient_pk):
         row = self.rows(patient_pk).filter(pk=_pk(ident)).first()
         return self.build(row) if row is not None else None
+
+    def resources_of_patients(self, patient_pks):
+        for row in self.rows(patient_pks).iterator(chunk_size=EXPORT_CHUNK):
+            yield self.build(row)
 
 
 class ObservationType(ResourceType):
@@ -192,21 +202,30 @@ class ObservationType(ResourceType):
             return None
         return next((o for o in resources.vital_sign_observations(row) if o["id"] == ident), None)
 
+    def resources_of_patients(self, patient_pks):
+        for vitals in selectors.vital_signs_of(patient_pks).iterator(chunk_size=EXPORT_CHUNK):
+            yield from resources.vital_sign_observations(vitals)
+        for result in selectors.lab_results_of(patient_pks).iterator(chunk_size=EXPORT_CHUNK):
+            yield resources.lab_observation(result)
+
 
 class ImmunizationType(ResourceType):
-    """Vaccination events of the document store; the id carries the patient's."""
+    """Vaccination events of the document store (ids `<patient>-<event>`)."""
 
     def resources_of(self, patient_pk, query=None):
         built = [
             resources.immunization_resource(patient_pk, event)
             for event in selectors.vaccinations_of(patient_pk)
         ]
-        for resource in built:
-            resource["id"] = f"{patient_pk}-{resource['id']}"
         return filter_resources(built, self.params, query) if query else built
 
     def patient_of(self, ident):
         return _pk(ident.split("-", 1)[0])
+
+    def resources_of_patients(self, patient_pks):
+        for patient_pk, events in selectors.vaccinations_of_patients(patient_pks).items():
+            for event in events:
+                yield resources.immunization_resource(patient_pk, event)
 
 
 class PatientType(ResourceType):
@@ -218,6 +237,10 @@ class PatientType(ResourceType):
     def resources_of(self, patient_pk, query=None):
         patient = Patient.objects.filter(pk=patient_pk).first()
         return [resources.patient_resource(patient)] if patient else []
+
+    def resources_of_patients(self, patient_pks):
+        for patient in Patient.objects.filter(pk__in=patient_pks).order_by("pk"):
+            yield resources.patient_resource(patient)
 
     def search(self, user, query):
         patients = Patient.objects.visible_to(user)

@@ -25,12 +25,14 @@ security_log = logging.getLogger("phms.security")
 EVERYTHING_PARAMS = {"download"}
 
 
-def fhir_endpoint(view):
-    """Errors as OperationOutcome (never an HTML page); GET only."""
+def fhir_endpoint(view=None, *, methods=("GET", "HEAD")):
+    """Errors as OperationOutcome (never an HTML page); only `methods` are answered."""
+    if view is None:
+        return functools.partial(fhir_endpoint, methods=methods)
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in methods:
             return error_response(405, "not-supported", f"{request.method} is not supported here.")
         try:
             return view(request, *args, **kwargs)

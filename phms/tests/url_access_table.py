@@ -236,6 +236,7 @@ def _patient(t):
     return {"pk": t.patient.pk}
 
 
+NO_EXPORT = "00000000-0000-0000-0000-000000000000"
 BILLING_PAGE = statuses(403, billing_clerk=200, administrator=200)
 BILLING_POST = statuses(403, billing_clerk=405, administrator=405)
 CLINICAL_REPORT = statuses(
@@ -504,6 +505,20 @@ URL_ACCESS: dict[str, Row] = {
     "fhir:everything": Row(
         kwargs=lambda t: {"ident": str(t.patient.pk)},
         expect=patient_page(allowed=SEES_PATIENT, anonymous=401, outsider=403),
+    ),
+    "fhir:export": Row(
+        expect=statuses(403, anonymous=401, administrator=400),
+        notes="administrators; 400 without 'Prefer: respond-async'",
+    ),
+    "fhir:export_status": Row(
+        kwargs=lambda t: {"job_id": NO_EXPORT},
+        expect=statuses(403, anonymous=401, administrator=404),
+        tamper=False,
+    ),
+    "fhir:export_file": Row(
+        kwargs=lambda t: {"job_id": NO_EXPORT, "resource_type": "Patient"},
+        expect=statuses(403, anonymous=401, administrator=404),
+        tamper=False,
     ),
     # portal: the patient's pages -------------------------------------------------------------
     "portal:home": Row(expect=PORTAL_PAGE),

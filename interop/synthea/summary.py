@@ -50,7 +50,7 @@ COLUMNS = (
 )
 
 
-def format_summary(stats: list[FileStats]) -> str:
+def format_summary(stats: list[FileStats], *, first_column: str = "file") -> str:
     rows = [
         (
             s.name,
@@ -80,9 +80,10 @@ def format_summary(stats: list[FileStats]) -> str:
             f"{(total_read / total_time if total_time else 0):,.0f}",
         )
     )
-    widths = [max(len(str(r[i])) for r in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
+    header = (first_column, *COLUMNS[1:])
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     lines = []
-    for index, row in enumerate([COLUMNS, *rows]):
+    for index, row in enumerate([header, *rows]):
         cells = [
             str(v).ljust(w) if i == 0 else str(v).rjust(w)
             for i, (v, w) in enumerate(zip(row, widths, strict=True))

@@ -328,3 +328,8 @@ def can_use_fhir(user) -> bool:
 def can_export_all_records(user) -> bool:
     """Bulk export of every patient's record (FHIR $export, fhir_export)."""
     return is_administrator(user)
+
+
+def can_register_devices(user, patient) -> bool:
+    """Remote monitoring devices of a patient: doctors and nurses on the live care team."""
+    return is_clinician(user) and grants.is_on_care_team(user, patient.pk)

@@ -47,3 +47,43 @@ class ExportJob(models.Model):
             return "starting"
         percent = 100 * self.patients_done // self.patients_total
         return f"{percent}% ({self.patients_done:,} of {self.patients_total:,} patients)"
+
+
+class MonitoringDeviceQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class MonitoringDevice(models.Model):
+    """A device at a patient's home (pulse oximeter, blood pressure cuff, scale ...) that
+    posts vital-sign Observations to `/fhir/Observation` with its own token.
+
+    Only a SHA-256 digest of the token is kept; the token is shown once, at registration.
+    """
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="monitoring_devices"
+    )
+    name = models.CharField(max_length=100, help_text="What it is, e.g. “Home BP cuff”.")
+    serial_number = models.CharField(max_length=100, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(default=timezone.now)
+    prefix = models.CharField(max_length=16)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_reading_at = models.DateTimeField(null=True, blank=True)
+    readings = models.PositiveIntegerField(default=0)
+
+    objects = MonitoringDeviceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-registered_at"]
+        verbose_name = "remote monitoring device"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"

@@ -425,6 +425,10 @@ class LateEntryFields(models.Model):
         return bool(self.late_entry_reason)
 
 
+# The reason (and type) of the encounter that holds a patient's remote device readings.
+REMOTE_MONITORING_REASON = "Remote monitoring (device readings)"
+
+
 class Encounter(SoftDeleteModel):
     class EncounterClass(models.TextChoices):
         AMBULATORY = "ambulatory", "Ambulatory"

@@ -112,6 +112,32 @@ SCORERS = {
 }
 
 
+# A single parameter scoring 3 (chart 2's "red score"): far outside the usual range, the
+# trigger for an urgent review whatever the total. Consciousness and oxygen are not measured
+# by devices; the bounds follow the scorers above.
+RED_SCORE = (
+    Q(respiratory_rate__lte=8)
+    | Q(respiratory_rate__gte=25)
+    | Q(spo2__lte=91)
+    | Q(systolic_bp__lte=90)
+    | Q(systolic_bp__gte=220)
+    | Q(heart_rate__lte=40)
+    | Q(heart_rate__gte=131)
+    | Q(temperature_c__lte=Decimal("35.0"))
+)
+
+
+def red_parameters(vitals) -> list[str]:
+    """The parameters of a set that score 3 on their own, in words (see RED_SCORE)."""
+    return [
+        PARAMETERS[name]
+        for name, scorer in SCORERS.items()
+        if name not in ("consciousness", "supplemental_oxygen")
+        and getattr(vitals, name) is not None
+        and scorer(getattr(vitals, name)) == 3
+    ]
+
+
 @dataclass(frozen=True)
 class Band:
     name: str

@@ -28,6 +28,7 @@ from access import grants
 from core.documents import DocumentStoreUnavailable
 from patients.allergens import RXNORM
 from patients.models import (
+    REMOTE_MONITORING_REASON,
     Allergy,
     CareAssignment,
     Condition,
@@ -42,7 +43,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
-from patients.news2 import COMPLETE_SET, News2Reading, news2_reading
+from patients.news2 import COMPLETE_SET, RED_SCORE, News2Reading, news2_reading, red_parameters
 from patients.notes import SearchMode, notes_search
 from patients.vitals_chart import MAX_POINTS as VITALS_TREND_POINTS
 from providers.models import HealthcareProvider
@@ -224,10 +225,34 @@ class PatientBanner:
     patient: Patient
     allergies: "AllergyStatus"
     encounter: Encounter | None
+    remote_alerts: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RemoteAlert:
+    """A device reading of the last day with a parameter far outside the usual range."""
+
+    vitals: VitalSigns
+    parameters: list[str]
+
+
+REMOTE_ALERT_HOURS = 24
+REMOTE_ALERTS_SHOWN = 3
+
+
+def remote_alerts(patient: Patient) -> list[RemoteAlert]:
+    since = timezone.now() - dt.timedelta(hours=REMOTE_ALERT_HOURS)
+    readings = VitalSigns.objects.filter(
+        RED_SCORE,
+        encounter__patient=patient,
+        encounter__reason=REMOTE_MONITORING_REASON,
+        recorded_at__gte=since,
+    ).order_by("-recorded_at", "-id")[:REMOTE_ALERTS_SHOWN]
+    return [RemoteAlert(vitals=v, parameters=red_parameters(v)) for v in readings]
 
 
 def patient_banner(patient: Patient) -> PatientBanner:
-    """Two queries, whatever the record holds."""
+    """Three queries, whatever the record holds."""
     open_first = Case(
         When(Encounter.open_q(), then=Value(1)), default=Value(0), output_field=IntegerField()
     )
@@ -237,7 +262,12 @@ def patient_banner(patient: Patient) -> PatientBanner:
         .order_by("-open_now", "-admitted_at", "-id")
         .first()
     )
-    return PatientBanner(patient=patient, allergies=allergy_status(patient), encounter=encounter)
+    return PatientBanner(
+        patient=patient,
+        allergies=allergy_status(patient),
+        encounter=encounter,
+        remote_alerts=remote_alerts(patient),
+    )
 
 
 def _open_encounters_user_on_team_first(user, patient: Patient) -> QuerySet[Encounter]:

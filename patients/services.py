@@ -3,7 +3,7 @@
 import secrets
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access import permissions
@@ -12,6 +12,7 @@ from patients.models import (
     NO_KNOWN_ALLERGIES_CODE,
     NO_KNOWN_ALLERGIES_DESCRIPTION,
     NO_KNOWN_ALLERGIES_SYSTEM,
+    REMOTE_MONITORING_REASON,
     Allergy,
     CareAssignment,
     Coverage,
@@ -237,6 +238,57 @@ def vital_signs_record(
         **values,
     )
     return _save_validated(vitals, by)
+
+
+def remote_monitoring_encounter(*, patient, at) -> Encounter:
+    """The patient's open remote-monitoring encounter (home), opened by the first reading.
+
+    Callers hold the patient row locked, so two first readings open one encounter.
+    """
+    encounter = (
+        Encounter.objects.filter(
+            Encounter.open_q(), patient=patient, reason=REMOTE_MONITORING_REASON
+        )
+        .order_by("-admitted_at")
+        .first()
+    )
+    if encounter is None:
+        encounter = _save_validated(
+            Encounter(
+                patient=patient,
+                encounter_class=Encounter.EncounterClass.HOME,
+                reason=REMOTE_MONITORING_REASON,
+                type_description=REMOTE_MONITORING_REASON,
+                admitted_at=min(at, timezone.now()),
+                status=Encounter.Status.IN_PROGRESS,
+            ),
+            None,
+        )
+    return encounter
+
+
+def remote_vital_signs_record(*, patient, recorded_at, values, external_id) -> tuple:
+    """A device's reading as a set of vital signs; `(vitals, created)`.
+
+    Idempotent on `external_id` (a device that sends a reading twice stores it once);
+    every value is checked against the plausible ranges (ValidationError otherwise).
+    """
+    existing = VitalSigns._base_manager.filter(external_id=external_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            Patient.objects.select_for_update().filter(pk=patient.pk).first()
+            encounter = remote_monitoring_encounter(patient=patient, at=recorded_at)
+            vitals = VitalSigns(
+                encounter=encounter, recorded_at=recorded_at, external_id=external_id, **values
+            )
+            return _save_validated(vitals, None), True
+    except IntegrityError:  # the same reading, stored by a concurrent request
+        existing = VitalSigns._base_manager.filter(external_id=external_id).first()
+        if existing is None:
+            raise
+        return existing, False
 
 
 @transaction.atomic

@@ -200,6 +200,9 @@ FHIR_CURRENCY = env_str("FHIR_CURRENCY", "USD")
 # of the worker that accepted them (off: run inside the request, as the tests do).
 FHIR_EXPORT_DIR = Path(env_str("FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-exports")))
 FHIR_EXPORT_IN_THREAD = env_flag("FHIR_EXPORT_IN_THREAD", True)
+# Readings each remote monitoring device may post (django-ratelimit, counted per worker
+# with the in-process cache, exactly with a shared CACHE_URL).
+DEVICE_READINGS_RATE = env_str("DEVICE_READINGS_RATE", "120/m")
 
 # Document store (MongoDB, or the embedded store when MONGO_URL is unset) ---------
 

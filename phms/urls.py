@@ -44,6 +44,7 @@ urlpatterns = [
     path("access/", include("access.urls")),
     path("portal/", include("portal.urls")),
     path("fhir/", include("interop.fhir.urls")),
+    path("interop/", include("interop.urls")),
 ]
 
 handler403 = "access.views.permission_denied"

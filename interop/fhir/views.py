@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from access.audit import Section, access_log_record, access_log_record_list
 from core.documents import DocumentStoreUnavailable
@@ -16,6 +17,7 @@ from patients.access import get_patient_for_user
 from . import resources, selectors
 from .auth import fhir_user
 from .capability import capability_statement
+from .device_views import observation_create
 from .responses import error_response, fhir_response, operation_outcome, searchset
 from .search import FhirError, not_found, parse_query
 from .types import PATIENT_COMPARTMENT, RESOURCE_TYPES, PatientType, PractitionerType, patient_id_of
@@ -93,9 +95,13 @@ def unknown(request, path=""):
     raise FhirError(404, "not-supported", f"Nothing is served at /fhir/{path}.")
 
 
-@fhir_endpoint
+@csrf_exempt  # a POST is accepted with a device token only, never with a session
+@fhir_endpoint(methods=("GET", "HEAD", "POST"))
 def search(request, resource_type):
-    """Permission: the user's patients (`visible_to`) and, per type, the chart's predicates."""
+    """Permission: GET: the user's patients (`visible_to`) and, per type, the chart's
+    predicates. POST (Observation only): a registered device, for its own patient."""
+    if request.method == "POST":
+        return observation_create(request, resource_type)
     user = fhir_user(request)
     kind = _resource_type(resource_type)
     query = parse_query(request.GET, set(kind.params))

@@ -279,7 +279,7 @@ def test_bad_requests_get_an_operation_outcome_never_html(
 
 
 def test_writes_and_signed_out_requests_get_an_operation_outcome(full_record):
-    posted = Client().post("/fhir/Patient", {}, content_type="application/fhir+json")
+    posted = Client().post("/fhir/Patient/1", {}, content_type="application/fhir+json")
     signed_out = Client().get(f"/fhir/Patient/{full_record.pk}")
 
     assert posted.status_code == 405 and posted.json()["resourceType"] == "OperationOutcome"

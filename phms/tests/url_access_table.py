@@ -520,6 +520,16 @@ URL_ACCESS: dict[str, Row] = {
         expect=statuses(403, anonymous=401, administrator=404),
         tamper=False,
     ),
+    # interop: remote monitoring devices of one patient ---------------------------------------
+    "interop:devices": Row(
+        kwargs=lambda t: {"patient_pk": t.patient.pk}, expect=patient_page(allowed=CLINICIANS)
+    ),
+    "interop:device_revoke": Row(
+        kwargs=lambda t: {"patient_pk": t.patient.pk, "device_pk": 1},
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only",
+    ),
     # portal: the patient's pages -------------------------------------------------------------
     "portal:home": Row(expect=PORTAL_PAGE),
     "portal:switch": Row(expect=statuses(405), notes="POST only: the record switcher"),

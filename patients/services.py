@@ -283,11 +283,18 @@ def remote_vital_signs_record(*, patient, recorded_at, values, external_id) -> t
             vitals = VitalSigns(
                 encounter=encounter, recorded_at=recorded_at, external_id=external_id, **values
             )
-            return _save_validated(vitals, None), True
-    except IntegrityError:  # the same reading, stored by a concurrent request
+            # The fields' range validators give the messages; the table's own constraints
+            # (the same ranges) and uniqueness are left to the database, which enforces
+            # them anyway: asking each of them first costs a query apiece, for every reading.
+            vitals.full_clean(
+                exclude=["encounter"], validate_unique=False, validate_constraints=False
+            )
+            vitals.save()
+            return vitals, True
+    except IntegrityError as error:  # the same reading, stored by a concurrent request?
         existing = VitalSigns._base_manager.filter(external_id=external_id).first()
         if existing is None:
-            raise
+            raise ValidationError(f"The reading breaks a rule of the record: {error}") from None
         return existing, False
 
 

@@ -59,7 +59,10 @@ def observation_create(request, resource_type):
             external_id=reading.external_id,
         )
     except ValidationError as error:
-        messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        if hasattr(error, "error_dict"):
+            messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        else:
+            messages = " ".join(error.messages)
         device_log.warning("device reading refused: device=%s %s", device.pk, messages)
         raise FhirError(422, "processing", f"Reading refused: {messages}") from None
     if created:

@@ -30,9 +30,8 @@ def error_response(status: int, code: str, diagnostics: str) -> HttpResponse:
     return fhir_response(operation_outcome(code, diagnostics), status=status, headers=headers)
 
 
-def full_url(request, resource: dict) -> str:
-    path = reverse("fhir:read", args=[resource["resourceType"], resource["id"]])
-    return request.build_absolute_uri(path)
+def base_url(request) -> str:
+    return request.build_absolute_uri(reverse("fhir:base"))
 
 
 def searchset(request, resources: list[dict], *, total: int, page: int, count: int, outcomes=()):
@@ -54,8 +53,13 @@ def searchset(request, resources: list[dict], *, total: int, page: int, count: i
     if page < last:
         links.append(link("next", page + 1))
     links.append(link("last", last))
+    base = base_url(request)
     entries = [
-        {"fullUrl": full_url(request, r), "resource": r, "search": {"mode": "match"}}
+        {
+            "fullUrl": f"{base}{r['resourceType']}/{r['id']}",
+            "resource": r,
+            "search": {"mode": "match"},
+        }
         for r in resources
     ]
     entries += [{"resource": o, "search": {"mode": "outcome"}} for o in outcomes]

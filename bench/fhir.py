@@ -23,7 +23,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import resource
 import socket
 import statistics
 import subprocess

@@ -85,12 +85,14 @@ def _row(label, timings, extra=""):
 
 
 CHILD = """
-import resource, sys
+import sys
 import django
 django.setup()
 from django.core.management import call_command
 call_command(*sys.argv[1:])
-print("peak-rss-kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM is this program's own high-water mark; ru_maxrss would keep the parent's from fork.
+with open("/proc/self/status") as status:
+    print("peak-rss-kib", next(line.split()[1] for line in status if line.startswith("VmHWM")))
 """
 
 

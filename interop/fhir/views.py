@@ -5,7 +5,7 @@ import functools
 import logging
 
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -51,12 +51,12 @@ def fhir_endpoint(view=None, *, methods=("GET", "HEAD")):
             return error_response(
                 503, "transient", "The document store is not answering; try again shortly."
             )
-        except DatabaseError:
+        except (OperationalError, InterfaceError):
             log.warning("fhir: database unavailable", exc_info=True)
             return error_response(503, "transient", "The database is not answering; try again.")
-        except resources.InvalidResource:
-            log.exception("fhir: a resource failed validation")
-            return error_response(500, "exception", "PHMS built an invalid resource (logged).")
+        except Exception:  # a bug: logged with its traceback, answered as FHIR, not HTML
+            log.exception("fhir: unexpected error at %s", request.path[:80])
+            return error_response(500, "exception", "An unexpected error (logged); sorry.")
 
     return wrapper
 

@@ -372,3 +372,27 @@ def test_download_my_record_is_an_attachment(patient_user, full_record):
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="{full_record.mrn}-fhir.json"'
+
+
+def test_a_database_outage_and_a_bug_are_operation_outcomes_too(
+    attending_doctor, full_record, monkeypatch
+):
+    from django.db import OperationalError
+
+    from interop.fhir import resources
+    from interop.fhir.types import RESOURCE_TYPES
+
+    def unreachable(patients):
+        raise OperationalError("(2006, 'MySQL server has gone away')")
+
+    monkeypatch.setattr(RESOURCE_TYPES["Condition"], "rows", unreachable)
+    down = fhir_get(attending_doctor, "/fhir/Condition", patient=full_record.pk)
+    assert down.status_code == 503 and down.json()["issue"][0]["code"] == "transient"
+
+    def broken(encounter, care_assignments=()):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(resources, "encounter_resource", broken)
+    bug = fhir_get(attending_doctor, "/fhir/Encounter", patient=full_record.pk)
+    assert bug.status_code == 500 and bug["Content-Type"].startswith("application/fhir+json")
+    assert bug.json()["issue"][0]["code"] == "exception"

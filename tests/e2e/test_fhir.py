@@ -1,6 +1,7 @@
 """A doctor downloads a patient's FHIR record from the chart; makes an API token and a
 program reads the record with it."""
 
+import datetime as dt
 import json
 
 from fhir.resources.bundle import Bundle
@@ -53,3 +54,37 @@ def test_a_doctor_makes_an_api_token_that_a_program_uses_and_then_revokes_it(pag
     page.shot("token-revoked")
     refused = program.get(url, headers={"Authorization": f"Bearer {secret}"})
     assert refused.status == 401
+
+
+def test_a_nurse_registers_a_home_monitor_and_its_alarming_reading_flags_the_chart(page, care_team):
+    patient = care_team["patient"]
+    sign_in(page, care_team["nurse"].username)
+    page.goto(f"/patients/{patient.pk}/")
+    page.get_by_role("link", name="Remote monitoring").click()
+    page.get_by_label("Device").fill("Home pulse oximeter")
+    page.get_by_label("Serial number").fill("OX-2291")
+    page.get_by_role("button", name="Register device").click()
+    token = page.get_by_test_id("new-device-token").locator(".font-monospace").inner_text().strip()
+    page.shot("device-registered")
+
+    reading = {
+        "resourceType": "Observation",
+        "identifier": [{"system": "urn:device:OX-2291", "value": "0001"}],
+        "status": "final",
+        "category": [{"coding": [{"code": "vital-signs"}]}],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "59408-5"}]},
+        "effectiveDateTime": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10)).isoformat(),
+        "valueQuantity": {"value": 86, "unit": "%", "code": "%"},
+    }
+    answer = page.context.request.post(
+        "/fhir/Observation",
+        data=json.dumps(reading),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/fhir+json"},
+    )
+    assert answer.status == 201
+
+    page.goto(f"/patients/{patient.pk}/")
+    alert = page.get_by_test_id("banner-remote-alert")
+    expect(alert).to_contain_text("SpO₂")
+    expect(alert).to_contain_text("far outside the usual range")
+    page.shot("chart-flagged")

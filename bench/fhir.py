@@ -31,7 +31,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "phms_bench_fhir"
@@ -39,27 +38,12 @@ DEVICES = 50
 
 
 def _prepare_environment(workdir: Path) -> str:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phms.settings")
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abc")
-    os.environ["SECURE_SSL_REDIRECT"] = "false"
-    os.environ["SECURE_COOKIES"] = "false"
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["MFA_REQUIRED_ROLES"] = "none"
-    os.environ["PHMS_VAR_DIR"] = str(workdir)
-    os.environ["DOCUMENT_STORE_DIR"] = str(workdir / "documents")
-    os.environ["DEVICE_READINGS_RATE"] = "100000/m"  # the bench measures throughput
-    os.environ.pop("MONGO_URL", None)
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("mysql"):
-        from pages import _recreate_mysql_database
+    from pages import _prepare_environment as prepare  # bench/pages.py, beside this one
 
-        parts = urlsplit(url)
-        _recreate_mysql_database(parts, name=BENCH_DATABASE)
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-        return f"MariaDB/MySQL ({parts.hostname}:{parts.port or 3306}/{BENCH_DATABASE})"
-    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
-    return "SQLite (temp file)"
+    label = prepare(workdir, name=BENCH_DATABASE)
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"  # gunicorn serves devices
+    os.environ["DEVICE_READINGS_RATE"] = "100000/m"  # the bench measures throughput
+    return label
 
 
 def _percentiles(timings):

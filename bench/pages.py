@@ -26,8 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "phms_bench"
 
 
-def _prepare_environment(workdir: Path) -> str:
-    """Point settings at a throw-away database and document store; returns a label."""
+def _prepare_environment(workdir: Path, *, name: str = BENCH_DATABASE) -> str:
+    """Point settings at a throw-away database (`name` on MariaDB/MySQL) and document store;
+    returns a label."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "phms.settings")
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789abc")
@@ -41,9 +42,9 @@ def _prepare_environment(workdir: Path) -> str:
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("mysql"):
         parts = urlsplit(url)
-        _recreate_mysql_database(parts)
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-        return f"MariaDB/MySQL ({parts.hostname}:{parts.port or 3306}/{BENCH_DATABASE})"
+        _recreate_mysql_database(parts, name=name)
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+        return f"MariaDB/MySQL ({parts.hostname}:{parts.port or 3306}/{name})"
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     return "SQLite (temp file)"
 

@@ -8,6 +8,7 @@ from django.test import Client
 from fhir.resources.bundle import Bundle
 
 from access.api_tokens import api_token_create
+from interop.tests.test_fhir_api import FHIR_TYPES
 from interop.tests.test_import_synthea import SAMPLE
 from patients.models import Patient
 
@@ -27,16 +28,5 @@ def test_every_patients_everything_bundle_of_the_sample_validates(administrator)
         Bundle.parse_obj(bundle)
         seen.update(entry["resource"]["resourceType"] for entry in bundle["entry"])
 
-    assert set(seen) == {
-        "Patient",
-        "Encounter",
-        "Observation",
-        "Condition",
-        "MedicationRequest",
-        "AllergyIntolerance",
-        "Immunization",
-        "Practitioner",
-        "Coverage",
-        "Claim",
-    }
+    assert set(seen) == FHIR_TYPES
     assert seen["Patient"] == Patient.objects.count()

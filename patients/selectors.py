@@ -252,21 +252,26 @@ def remote_alerts(patient: Patient) -> list[RemoteAlert]:
 
 
 def patient_banner(patient: Patient) -> PatientBanner:
-    """Three queries, whatever the record holds."""
+    """Two queries, whatever the record holds (a third while devices feed the record)."""
     open_first = Case(
         When(Encounter.open_q(), then=Value(1)), default=Value(0), output_field=IntegerField()
     )
+    monitored = Encounter.objects.filter(
+        Encounter.open_q(), patient=OuterRef("patient"), reason=REMOTE_MONITORING_REASON
+    )
     encounter = (
         Encounter.objects.filter(patient=patient)
-        .annotate(open_now=open_first)
+        .annotate(open_now=open_first, remote_monitored=Exists(monitored))
         .order_by("-open_now", "-admitted_at", "-id")
         .first()
     )
+    # The readings are asked for only while devices feed an open remote-monitoring encounter.
+    monitoring = encounter is not None and encounter.remote_monitored
     return PatientBanner(
         patient=patient,
         allergies=allergy_status(patient),
         encounter=encounter,
-        remote_alerts=remote_alerts(patient),
+        remote_alerts=remote_alerts(patient) if monitoring else [],
     )
 
 

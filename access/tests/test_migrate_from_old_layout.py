@@ -15,7 +15,15 @@ from phms.tests.manage_subprocess import run_manage
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
+# The old layout had the access log and break-the-glass; API tokens came later.
 OLD_LAYOUT_SQL = [
+    "DELETE FROM auth_group_permissions WHERE permission_id IN (SELECT p.id FROM auth_permission p "
+    "JOIN django_content_type c ON c.id = p.content_type_id WHERE c.app_label = 'access' "
+    "AND c.model NOT IN ('accesslog', 'breakglassaccess'))",
+    "DELETE FROM auth_permission WHERE content_type_id IN (SELECT id FROM django_content_type "
+    "WHERE app_label = 'access' AND model NOT IN ('accesslog', 'breakglassaccess'))",
+    "DELETE FROM django_content_type WHERE app_label = 'access' "
+    "AND model NOT IN ('accesslog', 'breakglassaccess')",
     "DELETE FROM django_migrations WHERE app = 'access'",
     "INSERT INTO django_migrations (app, name, applied) VALUES "
     "('phms', '0001_initial', '2026-11-24 10:25:00'), "
@@ -101,7 +109,7 @@ def test_it_migrates_a_database_from_the_old_layout_forward(tmp_path):
             "SELECT g.name, p.codename FROM auth_group_permissions gp "
             "JOIN auth_group g ON g.id = gp.group_id JOIN auth_permission p "
             "ON p.id = gp.permission_id JOIN django_content_type c ON c.id = p.content_type_id "
-            "WHERE c.app_label = 'access'"
+            "WHERE c.app_label = 'access' AND c.model IN ('accesslog', 'breakglassaccess')"
         )
         assert granted_before, "the administrator group holds the access-log permissions"
         database.execute(OLD_LAYOUT_SQL)
@@ -115,14 +123,14 @@ def test_it_migrates_a_database_from_the_old_layout_forward(tmp_path):
         assert database.rows("SELECT name FROM django_migrations WHERE app = 'access'") == on_disk
         assert database.rows(
             "SELECT app_label, model FROM django_content_type WHERE app_label IN ('phms', 'access')"
-        ) == [("access", "accesslog"), ("access", "breakglassaccess")]
+        ) == [("access", "accesslog"), ("access", "apitoken"), ("access", "breakglassaccess")]
         # The same permission rows, now under the new label: no group lost a grant.
         assert (
             database.rows(
                 "SELECT g.name, p.codename FROM auth_group_permissions gp "
                 "JOIN auth_group g ON g.id = gp.group_id JOIN auth_permission p "
                 "ON p.id = gp.permission_id JOIN django_content_type c ON c.id = p.content_type_id "
-                "WHERE c.app_label = 'access'"
+                "WHERE c.app_label = 'access' AND c.model IN ('accesslog', 'breakglassaccess')"
             )
             == granted_before
         )

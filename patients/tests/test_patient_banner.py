@@ -106,7 +106,7 @@ def test_the_banner_costs_the_same_queries_however_long_the_record(patient_recor
     with CaptureQueriesContext(connection) as many:
         banner = patient_banner(patient_record)
 
-    assert len(many) == len(one) == 3
+    assert len(many) == len(one) == 2
     assert len(banner.allergies.allergies) == 30
 
 

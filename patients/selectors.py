@@ -251,6 +251,16 @@ def remote_alerts(patient: Patient) -> list[RemoteAlert]:
     return [RemoteAlert(vitals=v, parameters=red_parameters(v)) for v in readings]
 
 
+def _remote_monitoring():
+    """1 for the encounter device readings feed: never the current visit, nor the one a
+    clinician records into, while another encounter is open."""
+    return Case(
+        When(reason=REMOTE_MONITORING_REASON, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
 def patient_banner(patient: Patient) -> PatientBanner:
     """Two queries, whatever the record holds (a third while devices feed the record)."""
     open_first = Case(
@@ -261,8 +271,12 @@ def patient_banner(patient: Patient) -> PatientBanner:
     )
     encounter = (
         Encounter.objects.filter(patient=patient)
-        .annotate(open_now=open_first, remote_monitored=Exists(monitored))
-        .order_by("-open_now", "-admitted_at", "-id")
+        .annotate(
+            open_now=open_first,
+            is_remote=_remote_monitoring(),
+            remote_monitored=Exists(monitored),
+        )
+        .order_by("-open_now", "is_remote", "-admitted_at", "-id")
         .first()
     )
     # The readings are asked for only while devices feed an open remote-monitoring encounter.
@@ -279,8 +293,8 @@ def _open_encounters_user_on_team_first(user, patient: Patient) -> QuerySet[Enco
     live = grants.live_care_assignments().filter(encounter=OuterRef("pk"), provider__user=user)
     return (
         Encounter.objects.filter(Encounter.open_q(), patient=patient)
-        .annotate(on_team=Exists(live))
-        .order_by("-on_team", "-admitted_at", "-id")
+        .annotate(on_team=Exists(live), is_remote=_remote_monitoring())
+        .order_by("-on_team", "is_remote", "-admitted_at", "-id")
     )
 
 

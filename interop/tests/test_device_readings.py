@@ -238,3 +238,23 @@ def test_only_the_care_team_manages_devices(client, doctor_elsewhere, front_desk
     assert client.get(f"/interop/devices/{patient_record.pk}/").status_code == 404
     client.force_login(front_desk)
     assert client.get(f"/interop/devices/{patient_record.pk}/").status_code == 403
+
+
+def test_the_banner_keeps_the_visit_as_the_current_encounter(device, patient_record):
+    from patients.selectors import patient_banner
+
+    visit = patient_record.encounters.get()
+    post(device, reading())
+
+    assert patient_banner(patient_record).encounter == visit
+
+
+def test_a_clinician_records_into_the_visit_not_the_remote_monitoring_encounter(
+    device, patient_record, doctor_elsewhere
+):
+    from patients.selectors import open_encounter_for
+
+    visit = patient_record.encounters.get()
+    post(device, reading())
+
+    assert open_encounter_for(doctor_elsewhere, patient_record) == visit

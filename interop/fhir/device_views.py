@@ -50,7 +50,11 @@ def observation_create(request, resource_type):
         resource = json.loads(request.body or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise invalid("The body is not JSON.") from None
-    reading = reading_from(resource, device=device)
+    try:
+        reading = reading_from(resource, device=device)
+    except FhirError as error:
+        device_log.warning("device reading refused: device=%s %s", device.pk, error.diagnostics)
+        raise
     try:
         vitals, created = remote_vital_signs_record(
             patient=device.patient,

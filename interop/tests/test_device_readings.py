@@ -258,3 +258,15 @@ def test_a_clinician_records_into_the_visit_not_the_remote_monitoring_encounter(
     post(device, reading())
 
     assert open_encounter_for(doctor_elsewhere, patient_record) == visit
+
+
+def test_every_reading_stored_or_refused_is_logged(device, caplog):
+    with caplog.at_level("INFO", logger="phms.devices"):
+        post(device, reading())
+        post(device, reading(unit="bpm", identifier="r-2"))
+        post(device, reading(value=400, identifier="r-3"))
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "phms.devices"]
+    assert lines[0].startswith(f"device reading stored: device={device.pk}")
+    assert "refused" in lines[1] and "send UCUM '/min'" in lines[1]
+    assert "refused" in lines[2] and "heart_rate" in lines[2]

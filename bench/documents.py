@@ -2,8 +2,10 @@
 
 10,000 patients x 10 notes + 5 vaccination events each, written straight into a
 throw-away store (and a throw-away SQLite database holding only the patient rows the
-soft-delete filter needs). Prints p50/p95 of the per-patient reads and of keyword
-searches across all notes. Run: .venv/bin/python bench/documents.py
+soft-delete filter needs). Prints p50/p95 of one note written through the API
+(`note_create`, with and without an external id) when the store holds 1,000, 10,000 and
+100,000 notes, of the per-patient reads and of keyword searches across all notes.
+Run: .venv/bin/python bench/documents.py
 """
 
 import os
@@ -21,6 +23,9 @@ READ_SAMPLES = 200
 SEARCH_SAMPLES = 10
 TARGET_READ_P95_MS = 20
 TARGET_SEARCH_MS = 1000
+TARGET_WRITE_P50_MS = 20
+WRITE_SAMPLES = 30
+WRITE_CHECKPOINTS = (1_000, 10_000, 100_000)
 
 WORDS = [
     "patient", "reports", "mild", "headache", "fever", "resolved", "ambulating", "tolerating",
@@ -58,7 +63,24 @@ def timed(call) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def seed(rng: random.Random) -> list[int]:
+def note_writes(patient, stored: int, rows: list) -> None:
+    """Time notes written through the API into a store that holds `stored` notes."""
+    from patients.notes import note_create
+
+    typed = [
+        timed(lambda: note_create(patient=patient, author=None, kind="progress", text="Stable."))
+        for _ in range(WRITE_SAMPLES)
+    ]
+    imported = [
+        timed(lambda n=n: note_create(patient=patient, author=None, kind="progress",
+                                      text="Imported.", external_id=f"bench-{stored}-{n}"))
+        for n in range(WRITE_SAMPLES)
+    ]  # fmt: skip
+    rows.append((f"note write at {stored:,} notes", typed))
+    rows.append((f"imported note write at {stored:,} notes", imported))
+
+
+def seed(rng: random.Random, write_rows: list) -> list[int]:
     from django.core.management import call_command
 
     from core import documents
@@ -80,17 +102,21 @@ def seed(rng: random.Random) -> list[int]:
                 "author_name": "Bench", "kind": "progress", "text": text, "original_text": text,
                 "tags": [], "amendments": [], "created_at": created_at}
 
-    batch = []
+    pending = []
     for patient_id in patient_ids:
         for n in range(NOTES_PER_PATIENT):
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 80)))
             when = base + timedelta(days=n * 30, minutes=rng.randint(0, 10_000))
-            batch.append(note(patient_id, text, when))
-        if len(batch) >= 10_000:
+            pending.append(note(patient_id, text, when))
+    writer = Patient.objects.create(mrn="BWRITER", first_name="Bench", last_name="Writer",
+                                    sex="F", date_of_birth=date(1970, 1, 1))
+    stored = 0
+    for checkpoint in WRITE_CHECKPOINTS:
+        while stored < min(checkpoint, len(pending)):
+            batch = pending[stored : min(checkpoint, stored + 10_000)]
             notes.insert_many(batch)
-            batch = []
-    if batch:
-        notes.insert_many(batch)
+            stored += len(batch)
+        note_writes(writer, stored, write_rows)
     # A handful of notes carry a rare word, so one search has to scan everything.
     notes.insert_many([note(patient_id, "Zoster vaccine discussed; patient declined", base)
                        for patient_id in rng.sample(patient_ids, 5)])
@@ -117,7 +143,8 @@ def main() -> int:
 
         rng = random.Random(1)
         started = time.perf_counter()
-        patient_ids = seed(rng)
+        write_rows = []
+        patient_ids = seed(rng, write_rows)
         print(f"seeded {len(patient_ids):,} patients, {len(patient_ids) * NOTES_PER_PATIENT:,} "
               f"notes, {len(patient_ids) * VACCINATIONS_PER_PATIENT:,} vaccination events "
               f"in {time.perf_counter() - started:.1f}s (embedded store)")
@@ -148,6 +175,12 @@ def main() -> int:
         assert len(notes_search("zoster")) == 5
         failed = False
         print(f"{'operation':47} {'n':>4} {'p50 ms':>9} {'p95 ms':>9}  target")
+        for name, samples in write_rows:
+            p50, p95 = percentile(samples, 0.5), percentile(samples, 0.95)
+            verdict = "ok" if p50 < TARGET_WRITE_P50_MS else "MISSED"
+            failed |= verdict != "ok"
+            target = f"p50 < {TARGET_WRITE_P50_MS} ms"
+            print(f"{name:47} {len(samples):4} {p50:9.1f} {p95:9.1f}  {target} {verdict}")
         for name, samples in results.items():
             p50, p95 = percentile(samples, 0.5), percentile(samples, 0.95)
             target = TARGET_READ_P95_MS if "one patient" in name else TARGET_SEARCH_MS

@@ -5,13 +5,15 @@ This is the only module that knows which one is in use. Everything else asks for
 """
 
 import contextlib
+import hashlib
 import re
 import sqlite3
 import threading
 from collections.abc import Callable
 
+from bson import ObjectId
 from django.conf import settings
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 NOTES = "clinical_notes"
 VACCINATIONS = "vaccinations"
@@ -111,14 +113,49 @@ def collection(name: str):
 
 
 def ensure_indexes() -> list[str]:
-    """Create the collections' indexes (idempotent); return the index names."""
+    """Create the collections' indexes (idempotent); return the index names.
+
+    On the embedded store a unique index makes every insert read the whole collection
+    (tinymongo checks it document by document), so there the indexes are plain ones and
+    uniqueness comes from `_id` instead: a document that must be unique gets an `_id` derived
+    from its key (`keyed_id`), and inserts go through `insert_one` below. A unique index
+    left by an earlier version is replaced by the plain one.
+    """
     names = []
     with store_errors():
         for collection_name, indexes in INDEXES.items():
             target = get_database()[collection_name]
+            existing = {index["name"]: index for index in target.list_indexes()}
             for keys, options in indexes:
+                if is_embedded() and options.get("unique"):
+                    options = {**options, "unique": False}
+                    if existing.get(options["name"], {}).get("unique"):
+                        target.drop_index(options["name"])
                 names.append(f"{collection_name}.{target.create_index(keys, **options)}")
     return names
+
+
+def keyed_id(*key) -> ObjectId:
+    """The `_id` of the one document with this key: a second insert of it is refused."""
+    digest = hashlib.blake2b("\x1f".join(map(str, key)).encode(), digest_size=12).digest()
+    return ObjectId(digest)
+
+
+def insert_one(target, document: dict):
+    """Insert one document; return its `_id`. Duplicate keys raise DuplicateKeyError.
+
+    The embedded store's own insert_one reads the whole collection to check `_id`; its
+    insert_many looks `_id` up by the primary key, so a single document goes through it.
+    """
+    if not is_embedded():
+        return target.insert_one(document).inserted_id
+    try:
+        target.insert_many([document])
+    except BulkWriteError as error:
+        if any(e.get("code") == 11000 for e in error.details.get("writeErrors", [])):
+            raise DuplicateKeyError(str(error), 11000) from error
+        raise
+    return document["_id"]
 
 
 def ping() -> None:

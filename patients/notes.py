@@ -78,14 +78,13 @@ def note_create(
     notes = documents.collection(documents.NOTES)
     try:
         with charts_changing([patient.pk]), documents.store_errors():
-            result = notes.insert_one(document)
+            document["_id"] = documents.insert_one(notes, document)
     except DuplicateKeyError:
         # Another import of the same note won the race; the first one stands.
         existing = _existing_import(external_id, patient.pk)
         if existing is None:
             raise
         return existing
-    document["_id"] = result.inserted_id
     return _note_out(document)
 
 
@@ -169,8 +168,12 @@ def note_amend(*, patient, note_id, author, text, reason) -> dict:
         "amended_at": timezone.now().astimezone(UTC),
     }
     with charts_changing([patient.pk]), documents.store_errors():
-        notes.update_one(query, {"$set": {"text": text}, "$push": {"amendments": amendment}})
-        updated = notes.find_one(query)
+        # By `_id` alone (the note is this patient's, read above): the embedded store looks
+        # that up by its key, and any other filter field makes it read every note.
+        notes.update_one(
+            {"_id": object_id}, {"$set": {"text": text}, "$push": {"amendments": amendment}}
+        )
+        updated = notes.find_one({"_id": object_id})
     return _note_out(updated)
 
 
@@ -369,6 +372,8 @@ def _new_note_document(
     }
     if external_id is not None:
         document["external_id"] = external_id
+        # One note per external id, enforced by the store through `_id`.
+        document["_id"] = documents.keyed_id("clinical note", external_id)
     return document
 
 

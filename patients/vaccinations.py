@@ -124,7 +124,7 @@ def vaccinations_import_many(*, events: list[dict], by=None) -> int:
             if not fresh:
                 continue
             if document is None:
-                new_documents.append({"patient_id": patient_pk, "events": fresh, "version": 1})
+                new_documents.append(_new_document(patient_pk, fresh))
                 continue
             added += len(fresh)
             version = document.get("version", 0)
@@ -291,9 +291,7 @@ def _update_events(patient_pk: int, change, *, create=False) -> list[dict]:
         try:
             with charts_changing([patient_pk]), documents.store_errors():
                 if document is None:
-                    vaccinations.insert_one(
-                        {"patient_id": patient_pk, "events": new_events, "version": 1}
-                    )
+                    documents.insert_one(vaccinations, _new_document(patient_pk, new_events))
                     return new_events
                 result = vaccinations.update_one(
                     {"_id": document["_id"], "version": version},
@@ -306,6 +304,16 @@ def _update_events(patient_pk: int, change, *, create=False) -> list[dict]:
     raise documents.DocumentStoreUnavailable(
         "The vaccination record is being changed by someone else; try again."
     )
+
+
+def _new_document(patient_pk: int, events: list[dict]) -> dict:
+    """A patient's vaccination document; one per patient, enforced through `_id`."""
+    return {
+        "_id": documents.keyed_id("vaccinations", patient_pk),
+        "patient_id": patient_pk,
+        "events": events,
+        "version": 1,
+    }
 
 
 def _new_event(raw: dict, *, by, external_id) -> dict:

@@ -313,6 +313,31 @@ def test_it_creates_indexes_idempotently():
     assert {"patient_created", "external_id_unique"} <= names
 
 
+@pytest.mark.skipif(bool(documents.settings.MONGO_URL), reason="the embedded store's indexes")
+def test_on_the_embedded_store_an_earlier_unique_index_gives_way_to_uniqueness_by_id(doctor):
+    notes = documents.collection(documents.NOTES)
+    with documents.store_errors():
+        notes.drop_index("external_id_unique")
+        notes.create_index(
+            [("external_id", 1)], name="external_id_unique", unique=True, sparse=True
+        )
+
+    documents.ensure_indexes()
+
+    index = next(i for i in notes.list_indexes() if i["name"] == "external_id_unique")
+    assert not index.get("unique")
+    patient = make_patient()
+    first = note_create(
+        patient=patient, author=doctor, kind="progress", text="A", external_id="e-1"
+    )
+    again = note_create(
+        patient=patient, author=doctor, kind="progress", text="B", external_id="e-1"
+    )
+    assert again["id"] == first["id"] and again["text"] == "A"
+    with pytest.raises(documents.DuplicateKeyError), documents.store_errors():
+        documents.insert_one(notes, {"_id": documents.keyed_id("clinical note", "e-1")})
+
+
 # Batch imports ----------------------------------------------------------------------
 
 

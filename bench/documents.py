@@ -172,6 +172,18 @@ def main() -> int:
                 for _ in range(SEARCH_SAMPLES // 2)
             ],
         }
+        from patients.models import Patient
+        from patients.vaccinations import vaccination_record
+
+        def add_event(patient):
+            vaccination_record(patient=patient, vaccine="Influenza, seasonal", cvx_code="140",
+                               dose_number=2, date=date(2025, 10, 1))  # fmt: skip
+
+        write_rows.append((
+            f"vaccination event added ({len(patient_ids):,} documents)",
+            [timed(lambda p=p: add_event(p))
+             for p in Patient.objects.filter(pk__in=sample[:WRITE_SAMPLES])],
+        ))  # fmt: skip
         assert len(notes_search("zoster")) == 5
         failed = False
         print(f"{'operation':47} {'n':>4} {'p50 ms':>9} {'p95 ms':>9}  target")

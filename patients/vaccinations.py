@@ -127,13 +127,9 @@ def vaccinations_import_many(*, events: list[dict], by=None) -> int:
                 new_documents.append(_new_document(patient_pk, fresh))
                 continue
             added += len(fresh)
-            version = document.get("version", 0)
             with documents.store_errors():
-                result = vaccinations.update_one(
-                    {"_id": document["_id"], "version": version},
-                    {"$set": {"events": [*current, *fresh], "version": version + 1}},
-                )
-            if result.matched_count != 1:
+                stored = _replace_events(vaccinations, document, [*current, *fresh])
+            if not stored:
                 added -= len(fresh) - _add_events_again(patient_pk, new_events)
         if new_documents:
             added += _insert_documents(vaccinations, new_documents, by_patient)
@@ -284,7 +280,6 @@ def _update_events(patient_pk: int, change, *, create=False) -> list[dict]:
         if document is None and not create:
             raise ValidationError("No such vaccination for this patient.")
         events = list((document or {}).get("events", []))
-        version = (document or {}).get("version", 0)
         new_events = change(events)
         if new_events is None:
             return events
@@ -293,17 +288,28 @@ def _update_events(patient_pk: int, change, *, create=False) -> list[dict]:
                 if document is None:
                     documents.insert_one(vaccinations, _new_document(patient_pk, new_events))
                     return new_events
-                result = vaccinations.update_one(
-                    {"_id": document["_id"], "version": version},
-                    {"$set": {"events": new_events, "version": version + 1}},
-                )
+                stored = _replace_events(vaccinations, document, new_events)
         except DuplicateKeyError:
             continue  # another writer created the patient's document first; retry on it
-        if result.matched_count == 1:
+        if stored:
             return new_events
     raise documents.DocumentStoreUnavailable(
         "The vaccination record is being changed by someone else; try again."
     )
+
+
+def _replace_events(vaccinations, document: dict, events: list[dict]) -> bool:
+    """Store `events` if the document is still at the version it was read at.
+
+    On the embedded store this update reads the collection: it indexes an update only when
+    the filter is `_id` alone, and the version check is the point of this one.
+    """
+    version = document.get("version", 0)
+    result = vaccinations.update_one(
+        {"_id": document["_id"], "version": version},
+        {"$set": {"events": events, "version": version + 1}},
+    )
+    return result.matched_count == 1
 
 
 def _new_document(patient_pk: int, events: list[dict]) -> dict:

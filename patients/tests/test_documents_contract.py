@@ -338,6 +338,25 @@ def test_on_the_embedded_store_an_earlier_unique_index_gives_way_to_uniqueness_b
         documents.insert_one(notes, {"_id": documents.keyed_id("clinical note", "e-1")})
 
 
+def test_a_write_from_a_stale_read_of_the_vaccinations_is_refused(doctor):
+    from patients.vaccinations import _replace_events
+
+    patient = make_patient()
+    vaccination_record(patient=patient, vaccine="Influenza", cvx_code="140", dose_number=1,
+                       date=date(2024, 10, 1), by=doctor)  # fmt: skip
+    collection = documents.collection(documents.VACCINATIONS)
+    with documents.store_errors():
+        stale = collection.find_one({"patient_id": patient.pk})
+    vaccination_record(patient=patient, vaccine="Td (adult)", cvx_code="113", dose_number=1,
+                       date=date(2024, 11, 1), by=doctor)  # fmt: skip
+
+    with documents.store_errors():
+        assert not _replace_events(collection, stale, [])
+        fresh = collection.find_one({"patient_id": patient.pk})
+        assert _replace_events(collection, fresh, fresh["events"])
+    assert [e["cvx_code"] for e in vaccinations_for_patient(patient.pk)] == ["113", "140"]
+
+
 # Batch imports ----------------------------------------------------------------------
 
 

@@ -19,8 +19,15 @@ DEFAULT_LIFETIME_DAYS = 90
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def _digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
+    """What is stored of a token: its SHA-256, never the token."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_secret(marker: str) -> tuple[str, str, str]:
+    """A fresh token beginning with `marker`: (the secret, the prefix shown, its digest)."""
+    secret = marker + secrets.token_urlsafe(32)
+    return secret, secret[: len(marker) + 6], secret_digest(secret)
 
 
 def api_token_create(*, user, name, days=DEFAULT_LIFETIME_DAYS) -> tuple[ApiToken, str]:
@@ -30,13 +37,13 @@ def api_token_create(*, user, name, days=DEFAULT_LIFETIME_DAYS) -> tuple[ApiToke
         raise ValidationError({"name": "Say what the token is for."})
     if not isinstance(days, int) or not 1 <= days <= MAX_LIFETIME_DAYS:
         raise ValidationError({"days": f"A token lasts 1 to {MAX_LIFETIME_DAYS} days."})
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret, prefix, digest = new_secret(TOKEN_PREFIX)
     now = timezone.now()
     token = ApiToken(
         user=user,
         name=name,
-        prefix=secret[: len(TOKEN_PREFIX) + 6],
-        digest=_digest(secret),
+        prefix=prefix,
+        digest=digest,
         created_at=now,
         expires_at=now + timedelta(days=days),
     )
@@ -60,7 +67,12 @@ def user_for_token(secret: str):
     """The active user a usable token belongs to, or None."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.usable().select_related("user").filter(digest=_digest(secret)).first()
+    token = (
+        ApiToken.objects.usable()
+        .select_related("user")
+        .filter(digest=secret_digest(secret))
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

@@ -315,8 +315,9 @@ def can_export_own_schedule(user, provider) -> bool:
 
 
 def can_use_api_tokens(user) -> bool:
-    """Personal API tokens for the FHIR interface: anyone with a role (a token acts as them)."""
-    return bool(roles_of(user)) or is_administrator(user)
+    """Personal API tokens: whoever may use the FHIR interface they are for (a token acts
+    as its user)."""
+    return can_use_fhir(user)
 
 
 def can_use_fhir(user) -> bool:

@@ -1,36 +1,31 @@
 """Remote monitoring devices: registration (the token is returned once), revocation, and
 the device behind a token."""
 
-import hashlib
 import logging
-import secrets
 
 from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.utils import timezone
 
+from access.api_tokens import new_secret, secret_digest
 from interop.models import MonitoringDevice
 
 device_log = logging.getLogger("phms.devices")
 DEVICE_TOKEN_PREFIX = "phmsdev_"  # noqa: S105 (a marker, not a secret)
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def device_register(*, patient, name, serial_number="", by) -> tuple[MonitoringDevice, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Name the device (what it measures, where it is)."})
-    secret = DEVICE_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    secret, prefix, digest = new_secret(DEVICE_TOKEN_PREFIX)
     device = MonitoringDevice(
         patient=patient,
         name=name,
         serial_number=(serial_number or "").strip(),
         registered_by=by,
-        prefix=secret[: len(DEVICE_TOKEN_PREFIX) + 6],
-        digest=_digest(secret),
+        prefix=prefix,
+        digest=digest,
     )
     device.full_clean()
     device.save()
@@ -53,7 +48,7 @@ def device_for_token(secret: str) -> MonitoringDevice | None:
     return (
         MonitoringDevice.objects.active()
         .select_related("patient")
-        .filter(digest=_digest(secret), patient__deleted_at__isnull=True)
+        .filter(digest=secret_digest(secret), patient__deleted_at__isnull=True)
         .first()
     )
 

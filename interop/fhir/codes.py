@@ -39,8 +39,6 @@ VITALS = {
 BLOOD_PRESSURE = ("85354-9", "Blood pressure panel with all children optional", "blood-pressure")
 SYSTOLIC = ("8480-6", "Systolic blood pressure")
 DIASTOLIC = ("8462-4", "Diastolic blood pressure")
-VITAL_BY_ID_PART = {part: field for field, (_, _, _, part) in VITALS.items()}
-VITAL_BY_LOINC = {code: field for field, (code, _, _, _) in VITALS.items()} | {"2708-6": "spo2"}
 
 # Encounter class (PHMS) -> v3 ActCode.
 ENCOUNTER_CLASS = {

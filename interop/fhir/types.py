@@ -56,30 +56,30 @@ EXPORT_CHUNK = 2000
 PATIENT_REFERENCE = Param("reference", documentation="The patient: Patient/<id> or <id>.")
 
 
-def _matches(resource: dict, params: dict[str, Param], name: str, value: str) -> bool:
-    """One parameter value (commas: any of them) against one resource."""
-    param = params[name]
+def _condition(param: Param, value: str):
+    """One parameter value (commas: any of them) as a test of a resource; a bad date is
+    the caller's error, raised here, before any resource is looked at."""
     alternatives = value.split(",")
     if param.kind == "token":
-        return token_matches([parse_token(v) for v in alternatives], param.values(resource))
-    if param.kind == "date":
-        dates = param.values(resource)
-        return any(date_matches(*parse_date_param(v), have) for v in alternatives for have in dates)
-    return True
+        tokens = [parse_token(v) for v in alternatives]
+        return lambda resource: token_matches(tokens, param.values(resource))
+    wanted = [parse_date_param(v) for v in alternatives]
+    return lambda resource: any(
+        date_matches(prefix, span, have)
+        for prefix, span in wanted
+        for have in param.values(resource)
+    )
 
 
 def filter_resources(resources_list: list[dict], params: dict[str, Param], query) -> list[dict]:
-    checks = [
-        (name, value)
+    """The resources that pass every token and date parameter of the query (repeats: all)."""
+    conditions = [
+        _condition(params[name], value)
         for name, values in query.values.items()
-        if params[name].kind != "reference"
+        if params[name].kind in ("token", "date")
         for value in values
     ]
-    for name, value in checks:  # bad dates are the caller's: raise before matching
-        if params[name].kind == "date":
-            for alternative in value.split(","):
-                parse_date_param(alternative)
-    return [r for r in resources_list if all(_matches(r, params, n, v) for n, v in checks)]
+    return [r for r in resources_list if all(test(r) for test in conditions)]
 
 
 @dataclass
@@ -109,8 +109,7 @@ class ResourceType:
 
     def resources_of_patients(self, patient_pks: list[int]):
         """Every resource of these patients, unfiltered (the bulk export), as an iterator."""
-        for patient_pk in patient_pks:
-            yield from self.resources_of(patient_pk)
+        raise NotImplementedError
 
 
 def clinical_or_own(user, patient) -> bool:

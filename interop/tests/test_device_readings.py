@@ -270,3 +270,12 @@ def test_every_reading_stored_or_refused_is_logged(device, caplog):
     assert lines[0].startswith(f"device reading stored: device={device.pk}")
     assert "refused" in lines[1] and "send UCUM '/min'" in lines[1]
     assert "refused" in lines[2] and "heart_rate" in lines[2]
+
+
+def test_registering_a_device_without_a_name_says_so(client, attending_doctor, patient_record):
+    client.force_login(attending_doctor)
+
+    page = client.post(f"/interop/devices/{patient_record.pk}/", {"name": " ", "serial_number": ""})
+
+    assert page.status_code == 200 and "name" in page.context["form"].errors
+    assert not MonitoringDevice.objects.exists()

@@ -396,3 +396,36 @@ def test_a_database_outage_and_a_bug_are_operation_outcomes_too(
     bug = fhir_get(attending_doctor, "/fhir/Encounter", patient=full_record.pk)
     assert bug.status_code == 500 and bug["Content-Type"].startswith("application/fhir+json")
     assert bug.json()["issue"][0]["code"] == "exception"
+
+
+def test_an_administrator_makes_a_token_for_a_user_in_the_admin_and_revokes_it(
+    attending_doctor, full_record
+):
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", "root@example.org", "x-long-pass-1")
+    admin = Client()
+    admin.force_login(root)
+
+    page = admin.post(
+        "/admin/access/apitoken/add/",
+        {"user": attending_doctor.pk, "name": "lab gateway", "days": "7"},
+        follow=True,
+    )
+    shown = [str(m) for m in page.context["messages"]]
+    secret = next(w for m in shown for w in m.split() if w.startswith("phms_"))
+    token = ApiToken.objects.get(user=attending_doctor)
+    assert (
+        token.name == "lab gateway" and token.digest == hashlib.sha256(secret.encode()).hexdigest()
+    )
+    assert (token.expires_at - token.created_at).days == 7
+    assert fhir_get_with(secret, f"/fhir/Patient/{full_record.pk}").status_code == 200
+
+    admin.post("/admin/access/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert fhir_get_with(secret, f"/fhir/Patient/{full_record.pk}").status_code == 401
+
+
+def fhir_get_with(secret, path):
+    return Client().get(path, HTTP_AUTHORIZATION=f"Bearer {secret}")

@@ -132,3 +132,25 @@ def test_only_administrators_export_and_only_their_own_jobs(
     _, other_secret = api_token_create(user=other_admin, name="other", days=1)
     other = Client(HTTP_AUTHORIZATION=f"Bearer {other_secret}")
     assert other.get(status_url).status_code == 404
+
+
+def test_a_job_whose_worker_stopped_is_reported_failed(
+    settings, tmp_path, admin_client, administrator
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.FHIR_EXPORT_DIR = tmp_path
+    silent = timezone.now() - dt.timedelta(minutes=11)
+    job = ExportJob.objects.create(
+        requested_by=administrator, types="Patient", request_url="x",
+        status=ExportJob.Status.RUNNING, created_at=silent, heartbeat_at=silent,
+    )  # fmt: skip
+
+    answer = admin_client.get(f"/fhir/$export-status/{job.pk}")
+
+    assert answer.status_code == 500
+    assert "restarted" in answer.json()["issue"][0]["diagnostics"]
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.FAILED

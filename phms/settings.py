@@ -365,9 +365,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"database_outage": {"()": "phms.logging.DatabaseOutageFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
     "loggers": {
+        "django.request": {"filters": ["database_outage"]},
         "phms.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

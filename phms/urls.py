@@ -49,6 +49,7 @@ urlpatterns = [
 
 handler403 = "access.views.permission_denied"
 handler404 = "access.views.page_not_found"
+handler500 = "phms.views.server_error"
 
 admin.site.site_header = "PHMS administration"
 admin.site.site_title = "PHMS admin"

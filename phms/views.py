@@ -1,8 +1,12 @@
+import sys
+
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.templatetags.static import static
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -12,6 +16,21 @@ from core import health
 from patients.selectors import clinician_worklist
 from scheduling.models import Appointment
 from scheduling.selectors import my_day
+
+# Seconds a client is asked to wait before trying again while the database is down.
+DATABASE_RETRY_AFTER = 5
+
+
+def server_error(request):
+    """An unreachable database is an outage: a 503 with a retry hint, drawn without the
+    database (no user, no menu). Any other error is the plain 500 page."""
+    if health.is_database_unavailable(sys.exc_info()[1]):
+        body = loader.get_template("503.html").render({"retry_after": DATABASE_RETRY_AFTER})
+        response = HttpResponse(body, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        response["Cache-Control"] = "no-store"
+        return response
+    return defaults.server_error(request)
 
 
 @require_GET

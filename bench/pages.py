@@ -2,20 +2,26 @@
 
     .venv/bin/python bench/pages.py [--patients 10000] [--requests 200]
     DATABASE_URL=mysql://root@127.0.0.1:3306/phms .venv/bin/python bench/pages.py
+    .venv/bin/python bench/pages.py --compare 1000 100000 [--requests 100]
 
 Seeds a throw-away database (a temp SQLite file, or the MariaDB/MySQL database
 `phms_bench` on the server DATABASE_URL names, dropped and re-created) with the demo
 hospital (`demo.hospital.demo_seed`), then times requests through Django's test Client
 (the whole middleware stack, templates, queries; no network). The floor is the home
 page of a front-desk login: session, user, roles, base layout and nothing else.
+`--compare SMALL LARGE` runs the whole benchmark at both sizes (one fresh database each)
+and prints every page side by side with the ratio of the p50s; the searches (exact MRN,
+name prefix, a doctor's own patients) should stay within 1.5x.
 Targets: chart p50, portal home p50 (the demo `patient` login), the billing worklist and a
 bill's page (the demo `billing` login) and a department's day view
 (50 providers, 1,500 appointments, the front desk) within 3x the floor p50.
 """
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -300,7 +306,17 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="profile one chart request")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=int,
+        metavar=("SMALL", "LARGE"),
+        help="run at both sizes and print them side by side",
+    )
     args = parser.parse_args()
+    if args.compare:
+        return _compare(*args.compare, requests=args.requests)
 
     sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="phms-bench-") as tmp:
@@ -341,6 +357,8 @@ def main() -> int:
         )
 
         names = ["sm", "jo", "wil", "br", "ma", "ga", "ro", "le", "da", "mi"]
+        spread = range(1, Patient.objects.count() + 1, max(1, Patient.objects.count() // 50))
+        mrns = list(Patient.objects.filter(pk__in=spread).values_list("mrn", flat=True))
         doctor_client, desk_client, patient_client = Client(), Client(), Client()
         billing_client = Client()
         billing_client.force_login(get_user_model().objects.get(username="billing"))
@@ -371,6 +389,13 @@ def main() -> int:
                 None,
             ),
             ("search, doctor (own)", doctor_client, list_url, lambda i: {"q": names[i % 10]}, None),
+            (
+                "search, exact MRN (desk)",
+                desk_client,
+                list_url,
+                lambda i: {"q": mrns[i % len(mrns)]},
+                None,
+            ),
             (
                 "list page 3, sort DOB",
                 desk_client,
@@ -425,6 +450,16 @@ def main() -> int:
         if args.profile:
             _profile(doctor_client, chart_url)
 
+        if args.json:
+            Path(args.json).write_text(
+                json.dumps(
+                    {
+                        "database": label,
+                        "patients": Patient.objects.count(),
+                        "rows": rows,
+                    }
+                )
+            )
         p50s = {name: p50 for name, p50, _p95, _queries in rows}
         floor = p50s["floor: home (front desk)"]
         print(f"\n{args.requests} requests each (ms)")
@@ -458,6 +493,36 @@ def main() -> int:
         if label.startswith("MariaDB"):
             connection.close()
             _recreate_mysql_database(urlsplit(os.environ["DATABASE_URL"]), create=False)
+    return 0
+
+
+SEARCHES = ("search, exact MRN (desk)", "search, front desk (all)", "search, doctor (own)")
+FLAT_RATIO = 1.5
+
+
+def _compare(small: int, large: int, *, requests: int) -> int:
+    """Run the benchmark once per size, each in its own process and database."""
+    results = []
+    for patients in (small, large):
+        with tempfile.NamedTemporaryFile(suffix=".json") as out:
+            command = [sys.executable, __file__, "--patients", str(patients)]
+            command += ["--requests", str(requests), "--json", out.name]
+            subprocess.run(command, check=True)
+            results.append(json.loads(Path(out.name).read_text()))
+    small_rows = {row[0]: row[1:] for row in results[0]["rows"]}
+    large_rows = {row[0]: row[1:] for row in results[1]["rows"]}
+    sizes = [f"{result['patients']:,}" for result in results]
+    print(f"\n{results[1]['database']}: p50 (ms) at {sizes[0]} and {sizes[1]} patients")
+    print(f"{'page':<32}{sizes[0]:>10}{sizes[1]:>10}{'ratio':>8}{'queries':>12}")
+    for name, (p50, _p95, queries) in small_rows.items():
+        large_p50, _large_p95, large_queries = large_rows[name]
+        counts = f"{queries}/{large_queries}"
+        print(f"{name:<32}{p50:>10.1f}{large_p50:>10.1f}{large_p50 / p50:>7.1f}x{counts:>12}")
+    print()
+    for name in SEARCHES:
+        ratio = large_rows[name][0] / small_rows[name][0]
+        verdict = "met" if ratio <= FLAT_RATIO else "NOT met"
+        print(f"Target {name} within {FLAT_RATIO}x: {verdict} ({ratio:.2f}x)")
     return 0
 
 

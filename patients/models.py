@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Collate
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -119,11 +120,15 @@ class PatientQuerySet(SoftDeleteQuerySet):
             return self
         allowed = Q(pk__in=[])
         if permissions.is_clinician(user):
-            allowed |= (
-                Q(pk__in=grants.care_team_patient_ids(user))
-                | Q(pk__in=grants.emergency_patient_ids(user))
-                | Q(pk__in=grants.explicitly_granted_patient_ids(user))
-            )
+            scope = grants.clinician_patient_scope(user)
+            if scope is not None:
+                allowed |= Q(pk__in=scope)
+            else:
+                allowed |= (
+                    Q(pk__in=grants.care_team_patient_ids(user))
+                    | Q(pk__in=grants.emergency_patient_ids(user))
+                    | Q(pk__in=grants.explicitly_granted_patient_ids(user))
+                )
         if permissions.can_use_portal(user):
             allowed |= Q(user=user)
         return self.filter(allowed)
@@ -161,8 +166,8 @@ class Patient(SoftDeleteModel, AddressFields):
     race = models.CharField(max_length=60, blank=True)
     ethnicity = models.CharField(max_length=60, blank=True)
     marital_status = models.CharField(max_length=20, blank=True)
-    # The directory filters and sorts by state: the one address column with an index.
-    state = models.CharField(max_length=100, blank=True, db_index=True)
+    # The directory filters and sorts by state (patient_state_name_idx).
+    state = models.CharField(max_length=100, blank=True)
     county = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
@@ -190,6 +195,16 @@ class Patient(SoftDeleteModel, AddressFields):
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="patient_name_idx"),
             models.Index(fields=["first_name"], name="patient_first_name_idx"),
+            # The directory's order by state, then name (the id comes with every index).
+            models.Index(
+                fields=["state", "last_name", "first_name"], name="patient_state_name_idx"
+            ),
+            # The directory's case-insensitive search on SQLite, which serves LIKE only from
+            # NOCASE indexes; MariaDB skips these (its own indexes are case-insensitive).
+            *(
+                models.Index(Collate(column, "NOCASE"), name=f"patient_{column}_nocase_idx")
+                for column in ("first_name", "last_name", "mrn")
+            ),
             models.Index(fields=["created_at"], name="patient_created_idx"),  # the dashboard
         ]
         constraints = [

@@ -258,6 +258,9 @@ AXES_VERBOSE = False
 # so locking by IP would lock out a whole ward after one user's typos.
 SILENCED_SYSTEM_CHECKS = [
     "axes.W006",
+    # The NOCASE indexes of patients.Patient serve SQLite's case-insensitive LIKE; MariaDB
+    # has no expression indexes and needs none there (its collation ignores case).
+    "models.W043",
     # django-ratelimit asks for memcached or Redis. With the default in-process cache each
     # gunicorn worker counts on its own, so the limit is PASSWORD_RESET_RATE per worker;
     # a shared CACHE_URL (redis://, pymemcache://) makes it exact.

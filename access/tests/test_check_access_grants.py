@@ -57,7 +57,9 @@ def test_it_reports_a_fault_in_the_access_code_and_repairs_nothing(
     monkeypatch.setattr(
         grants,
         "care_team_patient_ids",
-        lambda user: grants.live_care_assignments().none().values("encounter__patient_id"),
+        lambda user: (
+            grants.live_care_assignments().none().values_list("encounter__patient_id", flat=True)
+        ),
     )
     out = io.StringIO()
     with pytest.raises(CommandError, match="differences come from the access code itself"):

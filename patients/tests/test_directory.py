@@ -205,3 +205,40 @@ def test_it_searches_a_hundred_patients_in_as_many_queries_as_one(
     assert len(listed.context["page"].object_list) == 25
     assert listed.context["page"].paginator.count == 100
     assert found.context["page"].paginator.count == 100
+
+
+def test_a_search_with_more_matches_than_shown_says_so_and_asks_to_narrow_it(
+    client, front_desk, monkeypatch
+):
+    from patients.views import directory
+
+    monkeypatch.setattr(directory, "MATCHES_SHOWN", 30)
+    for number in range(31):
+        PatientFactory(last_name=f"Many{number:02d}")
+    PatientFactory(last_name="Other")
+    client.force_login(front_desk)
+
+    broad = client.get(LIST_URL, {"q": "many"})
+    last_page = client.get(LIST_URL, {"q": "many", "page": 2})
+    narrow = client.get(LIST_URL, {"q": "many0"})
+
+    assert broad.context["page"].paginator.count == 30
+    assert broad.context["page"].paginator.num_pages == 2
+    assert "More than 30 patients found" in broad.content.decode()
+    assert "narrow the search" in broad.content.decode()
+    assert names_in(last_page) == [f"Many{number:02d}" for number in range(25, 30)]
+    assert "10 patients found" in narrow.content.decode()
+    assert "More than" not in narrow.content.decode()
+
+
+def test_a_clinician_sees_the_same_patients_when_the_scope_is_too_large_for_a_list(
+    client, attending_doctor, patient_record, other_patient_record, monkeypatch
+):
+    from access import grants
+
+    listed = set(patient_search(user=attending_doctor).values_list("pk", flat=True))
+    monkeypatch.setattr(grants, "SCOPE_AS_LIST_LIMIT", 0)
+
+    assert grants.clinician_patient_scope(attending_doctor) is None
+    assert set(patient_search(user=attending_doctor).values_list("pk", flat=True)) == listed
+    assert listed == {patient_record.pk}

@@ -2,17 +2,20 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from access import permissions
 from access.audit import Section, access_log_record_list
+from core.pagination import CappedCountPaginator
 from patients.directory_forms import PatientSearchForm
 from patients.selectors import patient_search, patients_outside_care_team_identified
 
 PAGE_SIZE = 25
+# A search is for finding someone, not for paging through the hospital: past this many
+# matches the page says so and asks for more of the name, the MRN or the date of birth.
+MATCHES_SHOWN = 1000
 
 
 @login_required
@@ -30,7 +33,9 @@ def patient_list(request):
     form.is_valid()  # invalid fields are reported next to the field and ignored in the search
     arguments = form.search_arguments()
     patients = patient_search(user=request.user, **arguments)
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedCountPaginator(patients, PAGE_SIZE, cap=MATCHES_SHOWN).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     sort = arguments["sort"]

@@ -63,6 +63,7 @@ class Results:
     vitals_acknowledged: Counter = field(default_factory=Counter)  # per encounter id
     notes_acknowledged: list = field(default_factory=list)  # note texts
     registered: list = field(default_factory=list)  # (patient id, last name)
+    answers: list = field(default_factory=list)  # (monotonic time, step, status)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -74,13 +75,13 @@ def _prepare_environment(workdir: Path) -> str:
     return label
 
 
-def _seed(patients: int) -> float:
+def seed_database(patients: int) -> float:
     from pages import _seed as seed
 
     return seed(patients)
 
 
-def _collect_static() -> None:
+def collect_static() -> None:
     from django.core.management import call_command
 
     call_command("collectstatic", "--noinput", verbosity=0)
@@ -101,7 +102,7 @@ def _session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}; csrftoken={CSRF_TOKEN}"
 
 
-def _personas(clinicians: int, desk: int):
+def load_personas(clinicians: int, desk: int):
     """Doctors each on the care team of a few patients through a visit opened for the
     load (where their vital signs and notes go), and front-desk logins."""
     from django.contrib.auth import get_user_model
@@ -177,6 +178,7 @@ def _step(results: Results, name: str, browser, method, path, form=None, *, expe
     status, location, content = browser.request(method, path, form)
     elapsed = (time.perf_counter() - started) * 1000
     with results.lock:
+        results.answers.append((time.monotonic(), name, status))
         if status == expected:
             results.latencies[name].append(elapsed)
         else:
@@ -301,7 +303,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(port: int, *, workers: int, worker_class: str, threads: int):
+def start_gunicorn(port: int, *, workers: int, worker_class: str, threads: int, log=None):
     command = [
         sys.executable, "-m", "gunicorn", "phms.wsgi:application",
         "--config", str(ROOT / "docker" / "gunicorn.conf.py"),
@@ -309,7 +311,7 @@ def start_gunicorn(port: int, *, workers: int, worker_class: str, threads: int):
         "--worker-class", worker_class, "--threads", str(threads),
         "--timeout", "60", "--log-level", "warning",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT)
+    server = subprocess.Popen(command, cwd=ROOT, stderr=log)
     for _ in range(300):
         try:
             probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -442,9 +444,9 @@ def main() -> int:
 
         from patients.models import Patient
 
-        seconds = _seed(args.patients)
-        _collect_static()
-        doctors, desks = _personas(args.clinicians, args.desk)
+        seconds = seed_database(args.patients)
+        collect_static()
+        doctors, desks = load_personas(args.clinicians, args.desk)
         mrns = list(Patient.objects.order_by("?").values_list("mrn", flat=True)[:200])
         connection.close()  # the server's workers must not share this process's connection
         port = _free_port()

@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/seed_demo.py [--patients 10000] [--seed 1]
 
-Target: 10,000 patients in under 2 minutes.
+Targets: 10,000 patients in under 2 minutes; 100,000 within 5 minutes, with memory flat
+(the peak resident size is printed: on SQLite it includes the 256 MB page cache the seed
+allows itself, so it levels off once the database outgrows that).
 """
 
 import argparse
@@ -13,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET_SECONDS = 120
+TARGET_SECONDS = {10_000: 120, 100_000: 300}
 
 
 def main() -> int:
@@ -47,7 +49,8 @@ def main() -> int:
     print(f"database      {os.environ['DATABASE_URL']}")
     print(f"migrate       {migrated:.1f} s")
     print(f"patients      {args.patients} (seed {args.seed})")
-    print(f"elapsed       {elapsed:.1f} s (target < {TARGET_SECONDS} s)")
+    target = TARGET_SECONDS.get(args.patients)
+    print(f"elapsed       {elapsed:.1f} s" + (f" (target < {target} s)" if target else ""))
     print(f"cpu           {cpu:.1f} s (this process; wall time grows when the machine is busy)")
     print(f"load average  {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"rate          {args.patients / elapsed:.0f} patients/s")
@@ -58,7 +61,10 @@ def main() -> int:
     print(f"  {'rows (without history)':<28} {total:>9}")
     size = Path(workdir, "bench.sqlite3").stat().st_size
     print(f"database size {size / 1e6:.0f} MB")
-    return 0 if elapsed < TARGET_SECONDS else 1
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+    print(f"peak RSS      {peak / 1024:.0f} MiB")
+    return 0 if target is None or elapsed < target else 1
 
 
 if __name__ == "__main__":

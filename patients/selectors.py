@@ -10,7 +10,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -19,9 +18,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Lag
 from django.utils import timezone
 
 from access import grants
@@ -500,21 +497,32 @@ def _tracked_fields(model) -> list:
 
 def _history_rows(model, patient_path, related, patient, limit):
     """The latest history rows of one kind, each with the previous version's values of every
-    tracked field (a window over the rows, so one query whatever the number of versions)."""
+    tracked field as `previous_<attname>` (at most two queries, whatever the number of
+    versions: the rows, then the versions of the records that a change row touched)."""
     fields = _tracked_fields(model)
-    order = [F("history_date").asc(), F("history_id").asc()]
-    previous = {
-        f"previous_{field.attname}": Window(
-            Lag(field.attname), partition_by=[F("id")], order_by=order
-        )
-        for field in fields
-    }
-    rows = (
+    rows = list(
         model.history.filter(**{patient_path: patient.pk})
         .select_related("history_user", *related)
-        .annotate(**previous)
         .order_by("-history_date", "-history_id")[:limit]
     )
+    changes = [row for row in rows if row.history_type == "~"]
+    versions: dict[int, list[dict]] = {}
+    if changes:
+        attnames = [field.attname for field in fields]
+        for version in (
+            model.history.filter(id__in={row.id for row in changes})
+            .order_by("id", "history_date", "history_id")
+            .values("id", "history_id", *attnames)
+        ):
+            versions.setdefault(version["id"], []).append(version)
+    for row in changes:
+        earlier = None
+        for version in versions.get(row.id, []):
+            if version["history_id"] == row.history_id:
+                break
+            earlier = version
+        for tracked in fields:
+            setattr(row, f"previous_{tracked.attname}", (earlier or {}).get(tracked.attname))
     return [(row, fields) for row in rows]
 
 

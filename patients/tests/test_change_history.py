@@ -67,6 +67,24 @@ def test_it_says_who_changed_what(patient_record, front_desk):
     assert latest.who == front_desk.get_username()
 
 
+def test_each_change_names_only_what_that_change_touched(patient_record, front_desk):
+    services.patient_update(patient=patient_record, by=front_desk, phone="+1 617 555 0100")
+    services.patient_update(patient=patient_record, by=front_desk, email="ada@example.org")
+    services.patient_update(
+        patient=patient_record, by=front_desk, phone="+1 617 555 0199", city="Salem"
+    )
+
+    changes = [
+        entry for entry in patient_change_history(patient_record) if entry.action == "Changed"
+    ]
+
+    assert [entry.changed for entry in changes[:3]] == [
+        ("city", "phone"),
+        ("email",),
+        ("phone",),
+    ]
+
+
 def test_it_keeps_the_reason_of_every_delete_and_shows_the_restore(
     client, patient_record, attending_doctor
 ):

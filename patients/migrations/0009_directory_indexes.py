@@ -4,6 +4,8 @@ import django.db.models.functions.comparison
 from django.conf import settings
 from django.db import migrations, models
 
+from patients.migrations._chart_triggers import RecreateChartTriggers
+
 
 class Migration(migrations.Migration):
 
@@ -39,4 +41,6 @@ class Migration(migrations.Migration):
             model_name='patient',
             index=models.Index(django.db.models.functions.comparison.Collate('mrn', 'NOCASE'), name='patient_mrn_nocase_idx'),
         ),
+        # SQLite rebuilt patients_patient to drop the state index, and its triggers with it.
+        RecreateChartTriggers(),
     ]

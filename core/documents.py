@@ -5,6 +5,7 @@ This is the only module that knows which one is in use. Everything else asks for
 """
 
 import contextlib
+import fcntl
 import hashlib
 import re
 import sqlite3
@@ -156,6 +157,39 @@ def insert_one(target, document: dict):
             raise DuplicateKeyError(str(error), 11000) from error
         raise
     return document["_id"]
+
+
+def update_if_version(target, document_id, version: int, changes: dict) -> bool:
+    """Apply `$set: changes` to the document if it is still at `version`, moving it to
+    version + 1; False when another writer got there first (a compare-and-set).
+
+    On MongoDB this is one update filtered on `_id` and `version`. The embedded store
+    indexes an update only when its filter is `_id` alone (any other filter reads the
+    whole collection), so there the version is compared under a lock file that every
+    process writing to this store takes, and the update is by `_id`.
+    """
+    update = {"$set": {**changes, "version": version + 1}}
+    if not is_embedded():
+        return (
+            target.update_one({"_id": document_id, "version": version}, update).matched_count == 1
+        )
+    with _embedded_writer_lock(target.name):
+        current = target.find_one({"_id": document_id})
+        if current is None or current.get("version", 0) != version:
+            return False
+        return target.update_one({"_id": document_id}, update).matched_count == 1
+
+
+@contextlib.contextmanager
+def _embedded_writer_lock(name: str):
+    # flock locks belong to the open file, so threads of one process exclude each other too.
+    path = settings.DOCUMENT_STORE_DIR / f".{name}.write-lock"
+    with path.open("a") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def ping() -> None:

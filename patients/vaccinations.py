@@ -299,17 +299,10 @@ def _update_events(patient_pk: int, change, *, create=False) -> list[dict]:
 
 
 def _replace_events(vaccinations, document: dict, events: list[dict]) -> bool:
-    """Store `events` if the document is still at the version it was read at.
-
-    On the embedded store this update reads the collection: it indexes an update only when
-    the filter is `_id` alone, and the version check is the point of this one.
-    """
-    version = document.get("version", 0)
-    result = vaccinations.update_one(
-        {"_id": document["_id"], "version": version},
-        {"$set": {"events": events, "version": version + 1}},
+    """Store `events` if the document is still at the version it was read at."""
+    return documents.update_if_version(
+        vaccinations, document["_id"], document.get("version", 0), {"events": events}
     )
-    return result.matched_count == 1
 
 
 def _new_document(patient_pk: int, events: list[dict]) -> dict:

@@ -357,6 +357,38 @@ def test_a_write_from_a_stale_read_of_the_vaccinations_is_refused(doctor):
     assert [e["cvx_code"] for e in vaccinations_for_patient(patient.pk)] == ["113", "140"]
 
 
+def test_concurrent_compare_and_set_writers_lose_no_update():
+    import threading
+
+    collection = documents.collection("cas_contract")
+    document_id = documents.keyed_id("cas contract", 1)
+    with documents.store_errors():
+        documents.insert_one(collection, {"_id": document_id, "count": 0, "version": 0})
+    writers, increments = 4, 10
+
+    def increment():
+        for _ in range(increments):
+            while True:
+                with documents.store_errors():
+                    current = collection.find_one({"_id": document_id})
+                    changes = {"count": current["count"] + 1}
+                    if documents.update_if_version(
+                        collection, document_id, current["version"], changes
+                    ):
+                        break
+
+    threads = [threading.Thread(target=increment) for _ in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with documents.store_errors():
+        final = collection.find_one({"_id": document_id})
+    assert final["count"] == writers * increments
+    assert final["version"] == writers * increments
+
+
 # Batch imports ----------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from core.forms import BootstrapFieldsMixin
 from patients.models import Payer
 
 SORT_CHOICES = [
@@ -14,7 +15,7 @@ SORT_CHOICES = [
 ]
 
 
-class PatientSearchForm(forms.Form):
+class PatientSearchForm(BootstrapFieldsMixin, forms.Form):
     q = forms.CharField(
         label="Name",
         widget=forms.TextInput(

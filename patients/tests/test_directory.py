@@ -164,7 +164,8 @@ def test_it_wires_the_search_box_for_live_search(client, front_desk):
 
     assert 'hx-get="/patients/"' in page
     assert 'hx-trigger="input changed delay:300ms, search"' in page
-    assert re.search(r'<label\s+for="id_q"', page)
+    assert re.search(r'<label[^>]*\sfor="id_q"', page)
+    assert 'aria-describedby="id_q_helptext"' in page and 'id="id_q_helptext"' in page
 
 
 def test_it_scopes_the_search_selector_by_visible_to(attending_doctor, patient_record):

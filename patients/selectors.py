@@ -723,11 +723,16 @@ def medication_list(patient: Patient, *, today: dt.date | None = None) -> list[P
     """The patient's active prescriptions across encounters: not stopped, not ended before
     today and not replaced by a renewal; newest start first."""
     today = today or timezone.localdate()
-    renewed = Prescription.objects.filter(renewed_from=OuterRef("pk"))
+    # A renewal is written in one of the patient's own encounters, so renewals are found
+    # from the patient; a lookup row by row through `renewed_from` would read the whole
+    # table, as SQLite and MariaDB both judge that index useless (almost every value is NULL).
+    renewed = Prescription.objects.filter(
+        encounter__patient=patient, renewed_from__isnull=False
+    ).values("renewed_from_id")
     return list(
         Prescription.objects.current(today)
         .filter(encounter__patient=patient, encounter__deleted_at__isnull=True)
-        .exclude(Exists(renewed))
+        .exclude(pk__in=renewed)
         .select_related("medication", "encounter", *_provider_related("prescriber"))
         .order_by("-start_date", "-id")
     )

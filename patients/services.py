@@ -489,7 +489,8 @@ def prescription_renew(*, prescription, by) -> Prescription:
     patient = prescription.encounter.patient
     if prescription.is_stopped:
         raise ValidationError("A stopped prescription cannot be renewed: prescribe anew.")
-    if Prescription.objects.filter(renewed_from=prescription).exists():
+    # Through the patient: the planners judge the `renewed_from` index useless (mostly NULL).
+    if Prescription.objects.filter(encounter__patient=patient, renewed_from=prescription).exists():
         raise ValidationError("This prescription has already been renewed.")
     encounter = selectors.open_encounter_on_care_team(by, patient)
     if encounter is None:

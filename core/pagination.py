@@ -18,7 +18,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def _bounded_count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Which rows make up the first cap + 1 does not change how many there are: without
+        # the order the database stops at cap + 1 instead of sorting every match first.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:

@@ -52,6 +52,10 @@ PATIENT_SORTS = {
     "date_of_birth": ("date_of_birth", "id"),
     "state": ("state", "last_name", "first_name", "id"),
 }
+# What a row of the directory's results shows (the age comes from birth and death dates).
+DIRECTORY_COLUMNS = (
+    "mrn", "first_name", "last_name", "date_of_birth", "date_of_death", "sex", "state",
+)  # fmt: skip
 HISTORY_LIMIT = 20
 SEARCH_LIMIT = 30
 SEARCH_QUERY_LENGTH = 100
@@ -99,6 +103,9 @@ def patient_search(
         )
     descending = sort.startswith("-")
     keys = PATIENT_SORTS.get(sort.lstrip("-"), PATIENT_SORTS["name"])
+    # Only the columns a result row shows: the database sorts every match before it can
+    # hand out a page, and narrow rows sort faster.
+    patients = patients.only(*DIRECTORY_COLUMNS)
     return patients.order_by(*(f"-{key}" if descending else key for key in keys))
 
 

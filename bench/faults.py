@@ -21,7 +21,6 @@ import argparse
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,14 +29,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import load  # bench/load.py, beside this one
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "phms_bench_faults"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class OwnMariaDB:
@@ -45,7 +40,7 @@ class OwnMariaDB:
 
     def __init__(self, workdir: Path):
         self.datadir = workdir / "mariadb"
-        self.port = _free_port()
+        self.port = load.free_port()
         self.process = None
         subprocess.run(
             [
@@ -87,19 +82,6 @@ class OwnMariaDB:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait()
-
-
-def _workers(server) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == server.pid:
-                pids.append(int(entry.name))
-    return pids
 
 
 def _first_page_after(port: int, moment: float, timeout: float = 60) -> float | None:
@@ -168,7 +150,6 @@ def _run(args, workdir: Path, database: OwnMariaDB) -> int:
     import django
 
     django.setup()
-    import load
     from django.db import connection
 
     from patients.models import Patient
@@ -178,7 +159,7 @@ def _run(args, workdir: Path, database: OwnMariaDB) -> int:
     doctors, desks = load.load_personas(args.clinicians, args.desk)
     mrns = list(Patient.objects.order_by("?").values_list("mrn", flat=True)[:200])
     connection.close()
-    port = _free_port()
+    port = load.free_port()
     log_path = workdir / "gunicorn.log"
     moments = {}
     with log_path.open("w") as log:
@@ -193,7 +174,7 @@ def _run(args, workdir: Path, database: OwnMariaDB) -> int:
             moments["database back"] = database.start()
             moments["portal back"] = _first_page_after(port, moments["database back"])
             time.sleep(max(0.0, args.duration / 3 - args.down))
-            worker = _workers(server)[0]
+            worker = load.worker_pids(server)[0]
             os.kill(worker, signal.SIGKILL)
             moments["worker killed"] = time.monotonic()
 

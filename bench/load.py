@@ -304,7 +304,7 @@ def _front_desk(browser, mrns, results, deadline, think, number):
                 results.registered.append((int(found.group(1)) if found else None, last_name))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -331,10 +331,9 @@ def start_gunicorn(port: int, *, workers: int, worker_class: str, threads: int, 
     raise RuntimeError("gunicorn did not start")
 
 
-def server_cpu_seconds(server) -> float:
-    """User + system CPU of the gunicorn master's live workers, in seconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+def worker_pids(server) -> list[int]:
+    """The live workers of the gunicorn master `server`."""
+    pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -343,8 +342,20 @@ def server_cpu_seconds(server) -> float:
         except OSError:
             continue
         if int(fields[1]) == server.pid:  # fields[1] is the parent's pid
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+            pids.append(int(entry.name))
+    return pids
+
+
+def server_cpu_seconds(server) -> float:
+    """User + system CPU of the gunicorn master's live workers, in seconds."""
+    total = 0
+    for pid in worker_pids(server):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def run_load(port, doctors, desks, mrns, *, duration, ramp, think) -> Results:
@@ -456,7 +467,7 @@ def main() -> int:
         doctors, desks = load_personas(args.clinicians, args.desk)
         mrns = list(Patient.objects.order_by("?").values_list("mrn", flat=True)[:200])
         connection.close()  # the server's workers must not share this process's connection
-        port = _free_port()
+        port = free_port()
         server = start_gunicorn(
             port, workers=args.workers, worker_class=args.worker_class, threads=args.threads
         )

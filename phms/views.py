@@ -25,7 +25,11 @@ def server_error(request):
     """An unreachable database is an outage: a 503 with a retry hint, drawn without the
     database (no user, no menu). Any other error is the plain 500 page."""
     if health.is_database_unavailable(sys.exc_info()[1]):
-        body = loader.get_template("503.html").render({"retry_after": DATABASE_RETRY_AFTER})
+        # A form is not re-sent by itself: the user goes back to it, their input intact.
+        reloads = request.method in ("GET", "HEAD")
+        body = loader.get_template("503.html").render(
+            {"retry_after": DATABASE_RETRY_AFTER, "reloads": reloads}
+        )
         response = HttpResponse(body, status=503)
         response["Retry-After"] = str(DATABASE_RETRY_AFTER)
         response["Cache-Control"] = "no-store"

@@ -63,6 +63,7 @@ def test_a_page_answers_503_with_a_retry_hint_while_the_database_is_down(front_d
     body = response.content.decode()
     assert "briefly unavailable" in body
     assert "try again" in body
+    assert 'http-equiv="refresh" content="5"' in body
     assert "Traceback" not in body
     # One line per failed layer (the view, then the session's save), none with a traceback.
     records = [record for record in caplog.records if record.name == "django.request"]
@@ -88,6 +89,9 @@ def test_a_form_post_during_the_outage_answers_503_and_saves_nothing(front_desk)
 
     assert response.status_code == 503
     assert Patient.objects.count() == before
+    body = response.content.decode()
+    assert "go back to the form" in body
+    assert 'http-equiv="refresh"' not in body  # a form is never re-sent by itself
 
 
 def test_a_database_fault_that_is_not_an_outage_stays_a_500_with_its_traceback(front_desk, caplog):

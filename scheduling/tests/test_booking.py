@@ -81,7 +81,8 @@ def test_it_refuses_a_time_the_provider_is_on_leave(clinic, patient_record, fron
 
 
 def test_it_refuses_the_past(clinic, patient_record, front_desk):
-    last_tuesday = next_weekday(1) - timedelta(days=7)
+    # Strictly before today: on a Tuesday morning "next Tuesday - 7 days" is today, later on.
+    last_tuesday = next_weekday(1) - timedelta(days=14)
     with pytest.raises(ValidationError) as refused:
         book(clinic, patient_record, at(last_tuesday, 9), by=front_desk)
     assert "cannot start in the past" in " ".join(refused.value.messages)

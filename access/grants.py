@@ -39,6 +39,7 @@ def care_team_patient_ids(user):
         live_care_assignments()
         .filter(provider__user=user)
         .values_list("encounter__patient_id", flat=True)
+        .order_by()  # without the models' ordering columns, DISTINCT is per patient
         .distinct()
     )
 

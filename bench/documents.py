@@ -28,42 +28,13 @@ WRITE_SAMPLES = 30
 WRITE_CHECKPOINTS = (1_000, 10_000, 100_000)
 
 WORDS = [
-    "patient",
-    "reports",
-    "mild",
-    "headache",
-    "fever",
-    "resolved",
-    "ambulating",
-    "tolerating",
-    "diet",
-    "blood",
-    "pressure",
-    "stable",
-    "wound",
-    "clean",
-    "dry",
-    "intact",
-    "plan",
-    "continue",
-    "current",
-    "medication",
-    "follow",
-    "weeks",
-    "denies",
-    "chest",
-    "pain",
-    "shortness",
-    "breath",
+    "patient", "reports", "mild", "headache", "fever", "resolved", "ambulating", "tolerating",
+    "diet", "blood", "pressure", "stable", "wound", "clean", "dry", "intact", "plan", "continue",
+    "current", "medication", "follow", "weeks", "denies", "chest", "pain", "shortness", "breath",
     "nausea",
 ]
-VACCINES = [
-    ("Influenza, seasonal", "140"),
-    ("COVID-19 mRNA", "208"),
-    ("Td (adult)", "113"),
-    ("Hep B, adult", "43"),
-    ("Pneumococcal conjugate PCV 13", "133"),
-]
+VACCINES = [("Influenza, seasonal", "140"), ("COVID-19 mRNA", "208"), ("Td (adult)", "113"),
+            ("Hep B, adult", "43"), ("Pneumococcal conjugate PCV 13", "133")]
 
 
 def configure(workdir: Path) -> None:
@@ -117,13 +88,8 @@ def seed(rng: random.Random, write_rows: list) -> list[int]:
 
     call_command("migrate", verbosity=0)
     Patient.objects.bulk_create(
-        Patient(
-            mrn=f"B{n:06d}",
-            first_name="Bench",
-            last_name=f"P{n}",
-            sex="MF"[n % 2],
-            date_of_birth=date(1950 + n % 60, 1 + n % 12, 1 + n % 28),
-        )
+        Patient(mrn=f"B{n:06d}", first_name="Bench", last_name=f"P{n}", sex="MF"[n % 2],
+                date_of_birth=date(1950 + n % 60, 1 + n % 12, 1 + n % 28))
         for n in range(PATIENTS)
     )
     patient_ids = list(Patient.objects.values_list("pk", flat=True))
@@ -132,18 +98,9 @@ def seed(rng: random.Random, write_rows: list) -> list[int]:
     notes = documents.collection(documents.NOTES)
 
     def note(patient_id, text, created_at):
-        return {
-            "patient_id": patient_id,
-            "encounter_id": None,
-            "author_id": None,
-            "author_name": "Bench",
-            "kind": "progress",
-            "text": text,
-            "original_text": text,
-            "tags": [],
-            "amendments": [],
-            "created_at": created_at,
-        }
+        return {"patient_id": patient_id, "encounter_id": None, "author_id": None,
+                "author_name": "Bench", "kind": "progress", "text": text, "original_text": text,
+                "tags": [], "amendments": [], "created_at": created_at}
 
     pending = []
     for patient_id in patient_ids:
@@ -151,13 +108,8 @@ def seed(rng: random.Random, write_rows: list) -> list[int]:
             text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 80)))
             when = base + timedelta(days=n * 30, minutes=rng.randint(0, 10_000))
             pending.append(note(patient_id, text, when))
-    writer = Patient.objects.create(
-        mrn="BWRITER",
-        first_name="Bench",
-        last_name="Writer",
-        sex="F",
-        date_of_birth=date(1970, 1, 1),
-    )
+    writer = Patient.objects.create(mrn="BWRITER", first_name="Bench", last_name="Writer",
+                                    sex="F", date_of_birth=date(1970, 1, 1))
     stored = 0
     for checkpoint in WRITE_CHECKPOINTS:
         while stored < min(checkpoint, len(pending)):
@@ -166,39 +118,19 @@ def seed(rng: random.Random, write_rows: list) -> list[int]:
             stored += len(batch)
         note_writes(writer, stored, write_rows)
     # A handful of notes carry a rare word, so one search has to scan everything.
-    notes.insert_many(
-        [
-            note(patient_id, "Zoster vaccine discussed; patient declined", base)
-            for patient_id in rng.sample(patient_ids, 5)
-        ]
-    )
+    notes.insert_many([note(patient_id, "Zoster vaccine discussed; patient declined", base)
+                       for patient_id in rng.sample(patient_ids, 5)])
     vaccinations = documents.collection(documents.VACCINATIONS)
-    vaccinations.insert_many(
-        [
-            {
-                "patient_id": patient_id,
-                "version": 1,
-                "events": [
-                    {
-                        "id": f"{patient_id}-{n}",
-                        "vaccine": name,
-                        "cvx_code": cvx,
-                        "dose_number": 1,
-                        "date": (date(2015, 1, 1) + timedelta(days=400 * n)).isoformat(),
-                        "lot": "L",
-                        "site": "",
-                        "status": "completed",
-                        "administered_by": "",
-                        "corrections": [],
-                        "recorded_at": base,
-                        "deleted_at": None,
-                    }
-                    for n, (name, cvx) in enumerate(VACCINES[:VACCINATIONS_PER_PATIENT])
-                ],
-            }
-            for patient_id in patient_ids
-        ]
-    )
+    vaccinations.insert_many([
+        {"patient_id": patient_id, "version": 1, "events": [
+            {"id": f"{patient_id}-{n}", "vaccine": name, "cvx_code": cvx, "dose_number": 1,
+             "date": (date(2015, 1, 1) + timedelta(days=400 * n)).isoformat(), "lot": "L",
+             "site": "", "status": "completed", "administered_by": "", "corrections": [],
+             "recorded_at": base, "deleted_at": None}
+            for n, (name, cvx) in enumerate(VACCINES[:VACCINATIONS_PER_PATIENT])
+        ]}
+        for patient_id in patient_ids
+    ])
     return patient_ids
 
 
@@ -213,11 +145,9 @@ def main() -> int:
         started = time.perf_counter()
         write_rows = []
         patient_ids = seed(rng, write_rows)
-        print(
-            f"seeded {len(patient_ids):,} patients, {len(patient_ids) * NOTES_PER_PATIENT:,} "
-            f"notes, {len(patient_ids) * VACCINATIONS_PER_PATIENT:,} vaccination events "
-            f"in {time.perf_counter() - started:.1f}s (embedded store)"
-        )
+        print(f"seeded {len(patient_ids):,} patients, {len(patient_ids) * NOTES_PER_PATIENT:,} "
+              f"notes, {len(patient_ids) * VACCINATIONS_PER_PATIENT:,} vaccination events "
+              f"in {time.perf_counter() - started:.1f}s (embedded store)")
 
         sample = rng.sample(patient_ids, READ_SAMPLES)
         assert len(notes_for_patient(sample[0])) == NOTES_PER_PATIENT

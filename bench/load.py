@@ -164,20 +164,22 @@ class Browser:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         # A kept-alive connection the server has since closed fails before the request is
         # read; a browser sends it again on a new connection, and so does this.
-        for attempt in (1, 2):
-            reused = self.connection.sock is not None
-            try:
-                self.connection.request(method, path, body, headers)
-                response = self.connection.getresponse()
-                content = response.read()
-                return response.status, response.getheader("Location", ""), content
-            except (OSError, http.client.HTTPException) as error:
-                self.connection.close()
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-                stale = isinstance(error, BrokenPipeError | http.client.RemoteDisconnected)
-                if attempt == 2 or not (reused and stale):
-                    return type(error).__name__, "", b""
-        raise AssertionError("unreachable")
+        reused = self.connection.sock is not None
+        answer = self._send(method, path, body, headers)
+        if reused and answer[0] in ("BrokenPipeError", "RemoteDisconnected"):
+            answer = self._send(method, path, body, headers)
+        return answer
+
+    def _send(self, method, path, body, headers):
+        try:
+            self.connection.request(method, path, body, headers)
+            response = self.connection.getresponse()
+            content = response.read()
+            return response.status, response.getheader("Location", ""), content
+        except (OSError, http.client.HTTPException) as error:
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            return type(error).__name__, "", b""
 
 
 def _step(results: Results, name: str, browser, method, path, form=None, *, expected=200):

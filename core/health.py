@@ -42,7 +42,7 @@ def is_database_unavailable(error: BaseException | None) -> bool:
         return False
     cause = error.__cause__ or error
     if type(cause).__module__.startswith("MySQLdb"):
-        if isinstance(cause, InterfaceError) or type(cause).__name__ == "InterfaceError":
+        if type(cause).__name__ == "InterfaceError":
             return True  # a call on a connection that the server already dropped
         code = cause.args[0] if cause.args else None
         return code in MYSQL_UNAVAILABLE_CODES

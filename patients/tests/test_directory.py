@@ -233,7 +233,7 @@ def test_a_search_with_more_matches_than_shown_says_so_and_asks_to_narrow_it(
 
 
 def test_a_clinician_sees_the_same_patients_when_the_scope_is_too_large_for_a_list(
-    client, attending_doctor, patient_record, other_patient_record, monkeypatch
+    attending_doctor, patient_record, other_patient_record, monkeypatch
 ):
     from access import grants
 

@@ -1,5 +1,5 @@
-"""A database that cannot be reached answers a 503 page with a retry hint and one log line;
-any other database error stays a 500 with its traceback."""
+"""A database that cannot be reached answers a 503 page with a retry hint and log warnings
+without a traceback; any other database error stays a 500 with its traceback."""
 
 import logging
 import sqlite3

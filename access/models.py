@@ -36,6 +36,7 @@ class AccessLog(models.Model):
         APPOINTMENTS = "appointments", "Appointments"
         SCHEDULE = "schedule", "Schedule"
         DIRECTORY = "directory", "Patient search"
+        REGISTRATION = "registration", "Registration (possible duplicates)"
         WORKLIST = "worklist", "Worklist"
         STATEMENT = "statement", "Statement"
         REPORTS = "reports", "Reports (aggregate)"

@@ -197,6 +197,11 @@ def can_register_patients(user) -> bool:
     return has_role(user, Role.FRONT_DESK) or is_administrator(user)
 
 
+def can_merge_patients(user) -> bool:
+    """Merging two records of one person, and undoing a merge: administrators only."""
+    return is_administrator(user)
+
+
 def can_assign_care_team(user, patient) -> bool:
     """Administrators, front desk (at check-in) and clinicians already on a live care team.
 

@@ -52,6 +52,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from patients.mrn import mrn_for_serial
 from patients.services import care_assignment_create
 from portal.models import ProxyAccess
 from portal.services import proxy_access_grant
@@ -338,22 +339,26 @@ BILL_STATUSES = [
     (Bill.Status.APPEALED, 2),
     (Bill.Status.WRITTEN_OFF, 2),
 ]
-# (state, weight, area code, postal prefix, cities)
+# (state USPS code, weight, area code, postal prefix, cities)
 STATES = [
     (
-        "Massachusetts",
+        "MA",
         40,
         "617",
         "02",
         ["Boston", "Cambridge", "Worcester", "Springfield", "Lowell"],
     ),
-    ("California", 30, "415", "94", ["San Francisco", "Oakland", "San Jose", "Los Angeles"]),
-    ("New York", 10, "212", "10", ["New York", "Brooklyn", "Albany"]),
-    ("Texas", 8, "512", "78", ["Austin", "Houston", "Dallas"]),
-    ("Florida", 7, "305", "33", ["Miami", "Tampa", "Orlando"]),
-    ("Washington", 5, "206", "98", ["Seattle", "Spokane", "Tacoma"]),
+    ("CA", 30, "415", "94", ["San Francisco", "Oakland", "San Jose", "Los Angeles"]),
+    ("NY", 10, "212", "10", ["New York", "Brooklyn", "Albany"]),
+    ("TX", 8, "512", "78", ["Austin", "Houston", "Dallas"]),
+    ("FL", 7, "305", "33", ["Miami", "Tampa", "Orlando"]),
+    ("WA", 5, "206", "98", ["Seattle", "Spokane", "Tacoma"]),
 ]
-RACES = [("white", 60), ("black", 13), ("asian", 8), ("hispanic", 15), ("native", 1), ("other", 3)]
+# OMB race codes (patients/data/value_sets/race.csv): White, Black or African American, Asian,
+# American Indian or Alaska Native, Native Hawaiian or Other Pacific Islander, Other Race.
+RACES = [("2106-3", 72), ("2054-5", 13), ("2028-9", 8), ("1002-5", 2), ("2076-8", 1), ("2131-1", 4)]
+HISPANIC, NOT_HISPANIC = "2135-2", "2186-5"
+LANGUAGES = [("en", 80), ("es", 13), ("zh", 3), ("vi", 2), ("pt", 2)]
 RELATIONSHIPS = ["Spouse", "Parent", "Child", "Sibling", "Friend", "Partner"]
 MARITAL = ["M", "S", "D", "W"]
 
@@ -621,14 +626,15 @@ class _Hospital:
         first = self._first_name(sex)
         last = self.fake.last_name()
         patient = Patient(
-            mrn=f"MRN{index + 1:07d}",
+            mrn=mrn_for_serial(index + 1),
             first_name=first,
             middle_name=self._first_name(sex) if rng.random() < 0.4 else "",
             last_name=last,
             date_of_birth=born,
             sex=sex,
             race=_weighted(rng, RACES),
-            ethnicity="hispanic" if rng.random() < 0.15 else "nonhispanic",
+            ethnicity=HISPANIC if rng.random() < 0.15 else NOT_HISPANIC,
+            preferred_language=_weighted(rng, LANGUAGES),
             marital_status=rng.choice(MARITAL) if age_days > 18 * 365 else "S",
             address_line=self.fake.street_address(),
             city=rng.choice(cities),
@@ -641,6 +647,7 @@ class _Hospital:
         patient.set_ssn(
             f"{rng.randint(100, 665):03d}-{rng.randint(1, 99):02d}-{rng.randint(1, 9999):04d}"
         )
+        patient.refresh_match_keys()
         patient._change_reason = CHANGE_REASON
         chunk.patients.append(patient)
         age = age_days // 365
@@ -728,7 +735,7 @@ class _Hospital:
             admitted = latest_discharge - stay
         discharged = None if is_open else admitted + stay
         organization = cat.organizations[
-            0 if patient.state == "Massachusetts" else 1 if patient.state == "California" else 2
+            0 if patient.state == "MA" else 1 if patient.state == "CA" else 2
         ]
         encounter = Encounter(
             patient=patient,

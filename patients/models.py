@@ -14,6 +14,7 @@ from access import grants, permissions
 from core import crypto
 from core.models import AddressFields
 from core.softdelete import AllRowsManager, SoftDeleteManager, SoftDeleteModel, SoftDeleteQuerySet
+from patients import matching, value_sets
 from providers.models import HealthcareProvider, Organization
 
 
@@ -138,6 +139,17 @@ class PatientManager(SoftDeleteManager.from_queryset(PatientQuerySet)):
     pass
 
 
+class RegistrationStep(models.TextChoices):
+    """The steps of registering a patient, in order; a patient's field names the next one."""
+
+    CONTACT = "contact", "Contact"
+    EMERGENCY_CONTACTS = "emergency_contacts", "Emergency contacts"
+    COVERAGE = "coverage", "Coverage"
+    PORTAL = "portal", "Portal invitation"
+    CHECK_IN = "check_in", "Check-in"
+    DONE = "done", "Done"
+
+
 class Patient(SoftDeleteModel, AddressFields):
     class Sex(models.TextChoices):
         FEMALE = "F", "Female"
@@ -163,23 +175,43 @@ class Patient(SoftDeleteModel, AddressFields):
     date_of_birth = models.DateField(db_index=True)
     date_of_death = models.DateField(null=True, blank=True)
     sex = models.CharField("administrative sex", max_length=1, choices=Sex.choices)
-    race = models.CharField(max_length=60, blank=True)
-    ethnicity = models.CharField(max_length=60, blank=True)
-    marital_status = models.CharField(max_length=20, blank=True)
-    # The directory filters and sorts by state (patient_state_name_idx).
-    state = models.CharField(max_length=100, blank=True)
+    gender_identity = models.CharField(
+        max_length=20, blank=True, choices=value_sets.gender_identity_choices
+    )
+    race = models.CharField(max_length=20, blank=True, choices=value_sets.race_choices)
+    ethnicity = models.CharField(max_length=20, blank=True, choices=value_sets.ethnicity_choices)
+    marital_status = models.CharField(
+        max_length=20, blank=True, choices=value_sets.marital_status_choices
+    )
+    preferred_language = models.CharField(
+        max_length=10, blank=True, choices=value_sets.language_choices
+    )
+    # The USPS code. The directory filters and sorts by state (patient_state_name_idx).
+    state = models.CharField(max_length=100, blank=True, choices=value_sets.state_choices)
     county = models.CharField(max_length=100, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     # The SSN is stored encrypted; only its last four digits are kept in clear for display.
     ssn_encrypted = models.TextField(blank=True, editable=False)
     ssn_last4 = models.CharField(max_length=4, blank=True, editable=False)
+    # Phonetic (NYSIIS) keys of the names: the duplicate check's index (patient_match_key_idx).
+    family_name_key = models.CharField(max_length=20, blank=True, editable=False)
+    given_name_key = models.CharField(max_length=20, blank=True, editable=False)
+    # A merged duplicate is soft-deleted and points at the record that survived it.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
+    registration_step = models.CharField(
+        max_length=20, choices=RegistrationStep.choices, default=RegistrationStep.DONE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PatientManager()
     all_objects = AllRowsManager()
 
-    history = HistoricalRecords(excluded_fields=["ssn_encrypted"])
+    history = HistoricalRecords(
+        excluded_fields=["ssn_encrypted", "family_name_key", "given_name_key"]
+    )
 
     soft_delete_cascade = (
         "emergency_contacts",
@@ -206,6 +238,10 @@ class Patient(SoftDeleteModel, AddressFields):
                 for column in ("first_name", "last_name", "mrn")
             ),
             models.Index(fields=["created_at"], name="patient_created_idx"),  # the dashboard
+            models.Index(
+                fields=["family_name_key", "given_name_key"], name="patient_match_key_idx"
+            ),
+            models.Index(fields=["ssn_last4"], name="patient_ssn_last4_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -221,8 +257,20 @@ class Patient(SoftDeleteModel, AddressFields):
     def __str__(self):
         return f"{self.full_name} ({self.mrn})"
 
+    def save(self, *args, **kwargs):
+        self.refresh_match_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"first_name", "last_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "family_name_key", "given_name_key"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("patients:chart", kwargs={"pk": self.pk})
+
+    def refresh_match_keys(self) -> None:
+        """Derive the phonetic name keys (bulk inserts, which skip save(), call this too)."""
+        self.family_name_key = matching.name_key(self.last_name)
+        self.given_name_key = matching.name_key(self.first_name)
 
     @property
     def full_name(self) -> str:
@@ -255,6 +303,52 @@ class Patient(SoftDeleteModel, AddressFields):
     @property
     def ssn_masked(self) -> str:
         return f"***-**-{self.ssn_last4}" if self.ssn_last4 else ""
+
+
+class DuplicateReview(models.Model):
+    """At registration: the clerk judged a possible duplicate to be a different person."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="duplicate_reviews")
+    candidate = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    points = models.SmallIntegerField()
+    reason = models.CharField(max_length=255)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"patient {self.patient_id} is not patient {self.candidate_id}: {self.reason}"
+
+
+class PatientMerge(models.Model):
+    """A duplicate merged into the record that survives; `moved` lists every row it moved
+    (model label and field -> primary keys), so an undo moves exactly those back."""
+
+    survivor = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_in")
+    merged = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_out")
+    reason = models.CharField(max_length=255)
+    moved = models.JSONField(default=dict)
+    merged_at = models.DateTimeField(default=timezone.now)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-merged_at", "-pk"]
+
+    def __str__(self):
+        return f"patient {self.merged_id} merged into {self.survivor_id}"
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None
 
 
 class EmergencyContact(SoftDeleteModel):

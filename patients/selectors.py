@@ -36,6 +36,7 @@ from patients.models import (
     LabResult,
     Medication,
     Patient,
+    PatientMerge,
     Prescription,
     Symptom,
     VitalSigns,
@@ -61,6 +62,23 @@ SEARCH_LIMIT = 30
 SEARCH_QUERY_LENGTH = 100
 
 
+def _merged_mrn(mrn: str) -> Q:
+    """The record a merged duplicate's MRN now stands for (a merge keeps the old MRN)."""
+    survivors = list(
+        Patient.all_objects.filter(mrn__iexact=mrn, merged_into__isnull=False).values_list(
+            "merged_into_id", flat=True
+        )
+    )
+    return Q(pk__in=survivors) if survivors else Q(pk__in=[])
+
+
+def _mrn_or_merged_mrn(word: str) -> Q:
+    # Only a word with a digit can be an MRN; names are not looked up a second time.
+    if not any(ch.isdigit() for ch in word):
+        return Q(mrn__iexact=word)
+    return Q(mrn__iexact=word) | _merged_mrn(word)
+
+
 def patient_search(
     *,
     user,
@@ -80,10 +98,12 @@ def patient_search(
     patients = Patient.objects.visible_to(user)
     for word in q.split():
         patients = patients.filter(
-            Q(first_name__istartswith=word) | Q(last_name__istartswith=word) | Q(mrn__iexact=word)
+            Q(first_name__istartswith=word)
+            | Q(last_name__istartswith=word)
+            | _mrn_or_merged_mrn(word)
         )
     if mrn.strip():
-        patients = patients.filter(mrn__istartswith=mrn.strip())
+        patients = patients.filter(Q(mrn__istartswith=mrn.strip()) | _merged_mrn(mrn.strip()))
     if date_of_birth is not None:
         patients = patients.filter(date_of_birth=date_of_birth)
     if state.strip():
@@ -815,3 +835,37 @@ def allergies_matching(patient: Patient, medication: Medication) -> list[Allergy
 def open_encounter_on_care_team(user, patient: Patient) -> Encounter | None:
     """The patient's newest open encounter on whose live care team the user is, or None."""
     return _open_encounters_user_on_team_first(user, patient).filter(on_team=True).first()
+
+
+def registration_step_context(patient: Patient, step: str) -> dict:
+    """What a registration step shows beside its form: what is on file already."""
+    if step == "emergency_contacts":
+        return {"on_file": list(patient.emergency_contacts.order_by("pk"))}
+    if step == "coverage":
+        return {"on_file": list(patient.coverages.select_related("payer").order_by("pk"))}
+    return {}
+
+
+def merges_into(patient: Patient) -> list[PatientMerge]:
+    """The records merged into this one (undone merges too: the chart says so)."""
+    return list(
+        PatientMerge.objects.filter(survivor=patient).select_related("merged", "merged_by")[:20]
+    )
+
+
+def merged_into_pk(pk) -> int | None:
+    """The surviving record of a merged one, following merges of merges; else None."""
+    try:
+        current = int(pk)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    for _hop in range(10):
+        following = (
+            Patient.all_objects.filter(pk=current, merged_into__isnull=False)
+            .values_list("merged_into_id", flat=True)
+            .first()
+        )
+        if following is None:
+            break
+        current = following
+    return current if current != int(pk) else None

@@ -1,7 +1,5 @@
 """Writes that touch more than one row. Keyword-only, atomic, validated."""
 
-import secrets
-
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,14 +15,17 @@ from patients.models import (
     CareAssignment,
     Coverage,
     Diagnosis,
+    DuplicateReview,
     EmergencyContact,
     Encounter,
     LabResult,
     Patient,
     Prescription,
+    RegistrationStep,
     Symptom,
     VitalSigns,
 )
+from patients.mrn import new_mrn
 from providers.models import ProviderKind
 
 
@@ -88,19 +89,66 @@ def provider_of(user):
         return None
 
 
-def _new_mrn() -> str:
-    while True:
-        mrn = f"MRN{secrets.randbelow(10**9):09d}"
-        if not Patient.all_objects.filter(mrn=mrn).exists():
-            return mrn
+@transaction.atomic
+def patient_register(
+    *,
+    by,
+    ssn: str = "",
+    mrn: str = "",
+    different_from=(),
+    different_person_reason: str = "",
+    **fields,
+) -> Patient:
+    """Register a new patient; the MRN is issued here when none is given.
+
+    `different_from` are the (candidate, points) pairs the duplicate check showed, which
+    the clerk judged to be other people; the reason is kept with each (DuplicateReview).
+    Registration then goes on at its contact step.
+    """
+    if different_from and not different_person_reason.strip():
+        raise ValidationError({"different_person_reason": "Say why this is a different person."})
+    patient = Patient(mrn=mrn or new_mrn(), registration_step=RegistrationStep.CONTACT, **fields)
+    patient.set_ssn(ssn)
+    _save_validated(patient, by)
+    DuplicateReview.objects.bulk_create(
+        DuplicateReview(
+            patient=patient,
+            candidate=candidate,
+            points=points,
+            reason=different_person_reason.strip(),
+            reviewed_by=by,
+        )
+        for candidate, points in different_from
+    )
+    return patient
+
+
+REGISTRATION_STEPS = [step for step in RegistrationStep if step != RegistrationStep.DONE]
+
+
+def registration_next_step(step: str) -> RegistrationStep:
+    order = [*REGISTRATION_STEPS, RegistrationStep.DONE]
+    return order[min(order.index(RegistrationStep(step)) + 1, len(order) - 1)]
 
 
 @transaction.atomic
-def patient_register(*, by, ssn: str = "", mrn: str = "", **fields) -> Patient:
-    """Register a new patient; the MRN is issued here when none is given."""
-    patient = Patient(mrn=mrn or _new_mrn(), **fields)
-    patient.set_ssn(ssn)
-    return _save_validated(patient, by)
+def registration_step_finish(*, patient, step: str, by) -> Patient:
+    """Registration moves past `step` (never back: a step revisited keeps the progress)."""
+    order = [*REGISTRATION_STEPS, RegistrationStep.DONE]
+    following = registration_next_step(step)
+    if order.index(following) > order.index(RegistrationStep(patient.registration_step)):
+        patient.registration_step = following
+        _stamp(patient, by).save(update_fields=["registration_step"])
+    return patient
+
+
+@transaction.atomic
+def patient_contact_update(*, patient, by, **fields) -> Patient:
+    """The contact step: address, phone, email, language and the coded demographics."""
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    _save_validated(patient, by)
+    return registration_step_finish(patient=patient, step=RegistrationStep.CONTACT, by=by)
 
 
 @transaction.atomic

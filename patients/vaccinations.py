@@ -124,7 +124,7 @@ def vaccinations_import_many(*, events: list[dict], by=None) -> int:
             if not fresh:
                 continue
             if document is None:
-                new_documents.append(_new_document(patient_pk, fresh))
+                new_documents.append(new_vaccination_document(patient_pk, fresh))
                 continue
             added += len(fresh)
             with documents.store_errors():
@@ -286,7 +286,8 @@ def _update_events(patient_pk: int, change, *, create=False) -> list[dict]:
         try:
             with charts_changing([patient_pk]), documents.store_errors():
                 if document is None:
-                    documents.insert_one(vaccinations, _new_document(patient_pk, new_events))
+                    document = new_vaccination_document(patient_pk, new_events)
+                    documents.insert_one(vaccinations, document)
                     return new_events
                 stored = _replace_events(vaccinations, document, new_events)
         except DuplicateKeyError:
@@ -305,7 +306,7 @@ def _replace_events(vaccinations, document: dict, events: list[dict]) -> bool:
     )
 
 
-def _new_document(patient_pk: int, events: list[dict]) -> dict:
+def new_vaccination_document(patient_pk: int, events: list[dict]) -> dict:
     """A patient's vaccination document; one per patient, enforced through `_id`."""
     return {
         "_id": documents.keyed_id("vaccinations", patient_pk),

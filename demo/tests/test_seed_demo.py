@@ -115,7 +115,7 @@ def test_it_builds_a_coherent_population(demo):
     assert {"I10", "U07.1"} <= codes
     names = set(Diagnosis.objects.values_list("condition__name", flat=True))
     assert {"Hypertension", "COVID-19"} <= names
-    assert {"California", "Massachusetts"} & set(Patient.objects.values_list("state", flat=True))
+    assert {"CA", "MA"} & set(Patient.objects.values_list("state", flat=True))
     assert LabResult.objects.exclude(lab_test__loinc_code="").count() == LabResult.objects.count()
     assert LabResult.objects.exclude(abnormal_flag=LabResult.Flag.NORMAL).exists()
     assert all(patient.ssn_last4 and patient.reveal_ssn() for patient in Patient.objects.all())

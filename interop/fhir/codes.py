@@ -21,6 +21,8 @@ IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 DATA_ABSENT = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 SYNTHEA = "https://github.com/synthetichealth/synthea"
 US_CORE = "http://hl7.org/fhir/us/core/StructureDefinition/"
+NULL_FLAVOR = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
+NULL_FLAVOR_CODES = {"UNK", "ASKU", "OTH"}
 VITAL_SIGNS_PROFILE = "http://hl7.org/fhir/StructureDefinition/vitalsigns"
 
 CONDITION_SYSTEMS = {"ICD-10": ICD10, "SNOMED-CT": SNOMED}

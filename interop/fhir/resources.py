@@ -11,6 +11,8 @@ from django.conf import settings
 from django.utils import timezone
 from fhir.resources import get_fhir_model_class
 
+from patients import value_sets
+
 from . import codes
 
 R4_VERSION = "4.0.1"
@@ -118,6 +120,34 @@ def _address(record, district: str = "") -> list[dict]:
 # Patient and practitioners ------------------------------------------------------------
 
 
+def _value_set_system(value_set, code: str) -> str:
+    return codes.NULL_FLAVOR if code in codes.NULL_FLAVOR_CODES else value_set.system
+
+
+def _value_set_concept(name: str, code: str) -> dict | None:
+    """A coded demographic as a CodeableConcept; a word kept from an import is text only."""
+    if not code:
+        return None
+    value_set = value_sets.value_set(name)
+    if code not in value_set.codes:
+        return {"text": code}
+    return coded(_value_set_system(value_set, code), code, value_set.display(code))
+
+
+def _omb_extension(name: str, value_set_name: str, code: str) -> dict | None:
+    """US Core's race or ethnicity extension: the OMB category when coded, and its text."""
+    if not code:
+        return None
+    value_set = value_sets.value_set(value_set_name)
+    inner = []
+    if code in value_set.codes:
+        category = {"system": _value_set_system(value_set, code), "code": code}
+        category["display"] = value_set.display(code)
+        inner.append({"url": "ombCategory", "valueCoding": category})
+    inner.append({"url": "text", "valueString": value_set.display(code)})
+    return {"url": codes.US_CORE + name, "extension": inner}
+
+
 def patient_resource(patient) -> dict:
     identifiers = [
         {
@@ -130,13 +160,18 @@ def patient_resource(patient) -> dict:
     if patient.external_id:
         identifiers.append({"system": codes.SYNTHEA, "value": patient.external_id})
     extensions = [
-        {
-            "url": codes.US_CORE + name,
-            "extension": [{"url": "text", "valueString": text}],
-        }
-        for name, text in (("us-core-race", patient.race), ("us-core-ethnicity", patient.ethnicity))
-        if text
+        _omb_extension("us-core-race", value_sets.RACE, patient.race),
+        _omb_extension("us-core-ethnicity", value_sets.ETHNICITY, patient.ethnicity),
     ]
+    if patient.gender_identity:
+        extensions.append(
+            {
+                "url": codes.US_CORE + "us-core-genderIdentity",
+                "valueCodeableConcept": _value_set_concept(
+                    value_sets.GENDER_IDENTITY, patient.gender_identity
+                ),
+            }
+        )
     resource = {
         "resourceType": "Patient",
         "id": str(patient.pk),
@@ -157,7 +192,15 @@ def patient_resource(patient) -> dict:
         "birthDate": day(patient.date_of_birth),
         "deceasedDateTime": day(patient.date_of_death),
         "address": _address(patient, patient.county),
-        "maritalStatus": {"text": patient.marital_status} if patient.marital_status else None,
+        "maritalStatus": _value_set_concept(value_sets.MARITAL_STATUS, patient.marital_status),
+        "communication": [
+            {
+                "language": _value_set_concept(value_sets.LANGUAGE, patient.preferred_language),
+                "preferred": True,
+            }
+        ]
+        if patient.preferred_language
+        else None,
     }
     return validated(_compact(resource))
 

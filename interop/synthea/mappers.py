@@ -13,6 +13,9 @@ from django.db import transaction
 from billing import carc
 from billing import services as billing_services
 from billing.models import Bill, BillLine, LedgerEntry, ServiceCharge
+from patients import value_sets
+from patients.duplicates import duplicate_candidates
+from patients.matching import Identity
 from patients.models import (
     VITAL_RANGES,
     Allergy,
@@ -29,6 +32,7 @@ from patients.models import (
     Prescription,
     VitalSigns,
 )
+from patients.mrn import new_mrns
 from providers.models import Doctor, HealthcareProvider, Nurse, Organization, Specialty
 
 from .reader import (
@@ -41,6 +45,7 @@ from .reader import (
     stable_key,
 )
 from .store import REPEATED_ROW, build, ensure_catalog, record_history, upsert
+from .summary import PossibleDuplicate
 
 NO_INSURANCE = "NO_INSURANCE"
 NURSE_SPECIALITIES = ("NURSE", "MIDWIFE")  # "NURSE PRACTITIONER", "CERTIFIED NURSE MIDWIFE", ...
@@ -106,7 +111,13 @@ NON_LAB_LOINC = {
 # Synthea's own simulation bookkeeping, written without an encounter.
 SIMULATION_METRICS = {"QALY", "DALY", "QOLS"}
 SKIP_SIMULATION_METRIC = "Synthea simulation metric (QALY, DALY, QOLS), not a clinical record"
-MARITAL = {"M": "married", "S": "single", "D": "divorced", "W": "widowed"}
+# Synthea's demographic columns and the value sets their words map to (patients.value_sets).
+CODED_COLUMNS = (
+    ("race", value_sets.RACE, "RACE"),
+    ("ethnicity", value_sets.ETHNICITY, "ETHNICITY"),
+    ("marital_status", value_sets.MARITAL_STATUS, "MARITAL"),
+    ("state", value_sets.STATE, "STATE"),
+)
 OWNERSHIP = {"self": "self", "guardian": "guardian", "spouse": "spouse"}
 
 
@@ -132,6 +143,11 @@ class Context:
     imported_encounters: dict = field(default_factory=dict)  # (patient pk, day) -> tuple
     claim_dates: dict = field(default_factory=dict)  # claim id -> service date
     has_claims: bool = False
+
+
+def _coded(value_set: str, text: str) -> str:
+    """The value set's code for an imported word; a word it has no code for is kept."""
+    return value_sets.code_for(value_set, text) or text
 
 
 def _text(row, column) -> str:
@@ -340,24 +356,18 @@ class PatientsMapper(Mapper):
         "postal_code",
     ]
 
-    @staticmethod
-    def mrn_for(synthea_id: str) -> str:
-        return "SYN" + synthea_id.replace("-", "")[:10].upper()
-
     def map_row(self, row):
         born = parse_date(row, "BIRTHDATE")
         died = parse_date(row, "DEATHDATE", required=False)
         if died and died < born:
             raise RowError("DEATHDATE before BIRTHDATE")
         gender = _text(row, "GENDER").upper()
-        marital = _text(row, "MARITAL").upper()
         external_id = _text(row, "Id")
         if not external_id:
             raise RowError("missing Id")
         patient = build(
             Patient,
             external_id=external_id,
-            mrn=self.mrn_for(external_id),
             prefix=_text(row, "PREFIX"),
             first_name=_text(row, "FIRST"),
             middle_name=_text(row, "MIDDLE"),
@@ -367,31 +377,18 @@ class PatientsMapper(Mapper):
             date_of_birth=born,
             date_of_death=died,
             sex=gender if gender in ("F", "M") else "U",
-            race=_text(row, "RACE"),
-            ethnicity=_text(row, "ETHNICITY"),
-            marital_status=MARITAL.get(marital, marital.lower()),
+            **{
+                field: _coded(value_set, _text(row, column))
+                for field, value_set, column in CODED_COLUMNS
+            },
             address_line=_text(row, "ADDRESS"),
             city=_text(row, "CITY"),
-            state=_text(row, "STATE"),
             county=_text(row, "COUNTY"),
             postal_code=_text(row, "ZIP"),
         )
         patient.set_ssn(_text(row, "SSN"))
+        patient.refresh_match_keys()
         return patient
-
-    def flush(self, items):
-        mrns = {p.mrn: line for line, p in items}
-        taken = dict(
-            Patient._base_manager.filter(mrn__in=list(mrns)).values_list("mrn", "external_id")
-        )
-        ok = []
-        for line, patient in items:
-            owner = taken.get(patient.mrn, patient.external_id)
-            if owner != patient.external_id:
-                self.reject(line, f"MRN {patient.mrn} already belongs to another patient")
-            else:
-                ok.append((line, patient))
-        super().flush(ok)
 
     def write(self, records):
         by_id = {p.external_id: p for p in records}
@@ -403,8 +400,19 @@ class PatientsMapper(Mapper):
             new = by_id[external_id]
             if old.reveal_ssn() == new.reveal_ssn():
                 new.ssn_encrypted = old.ssn_encrypted
-        fields = [*self.fields, "ssn_encrypted", "ssn_last4"]
+        created = [p for p in by_id.values() if p.external_id not in existing]
+        for patient, mrn in zip(created, new_mrns(len(created)), strict=True):
+            patient.mrn = mrn
+        fields = [*self.fields, "ssn_encrypted", "ssn_last4", "family_name_key", "given_name_key"]
         self.ctx.patients.update(upsert(Patient, records, fields, self.stats))
+        # Listed in the report for the front desk to review; never merged by an import.
+        for patient in created:
+            self.stats.possible_duplicates += [
+                PossibleDuplicate.of(patient, candidate)
+                for candidate in duplicate_candidates(
+                    Identity.of(patient), exclude_ids=[patient.pk]
+                )
+            ]
 
 
 class PayerTransitionsMapper(Mapper):

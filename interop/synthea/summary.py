@@ -5,6 +5,31 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    """An imported patient who may be one already on file (listed for review, not merged)."""
+
+    imported: str
+    existing: str
+    points: int
+    matched: tuple[str, ...]
+
+    @classmethod
+    def of(cls, patient, candidate) -> "PossibleDuplicate":
+        return cls(
+            imported=str(patient),
+            existing=str(candidate.patient),
+            points=candidate.score.points,
+            matched=tuple(candidate.score.matched),
+        )
+
+    def __str__(self):
+        return (
+            f"{self.imported} may be {self.existing}: score {self.points} "
+            f"({', '.join(self.matched)})"
+        )
+
+
 @dataclass
 class FileStats:
     name: str
@@ -15,6 +40,7 @@ class FileStats:
     skipped: int = 0
     rejected: int = 0
     skip_reasons: Counter = field(default_factory=Counter)
+    possible_duplicates: list["PossibleDuplicate"] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
     elapsed: float = 0.0
 
@@ -101,4 +127,14 @@ def format_summary(stats: list[FileStats], *, first_column: str = "file") -> str
     unbalanced = [f"  {s.name}: {s.unaccounted} row(s)" for s in stats if s.unaccounted]
     if unbalanced:
         lines += ["", "rows read but not accounted for (a bug: please report it):", *unbalanced]
+    return "\n".join(lines)
+
+
+def format_possible_duplicates(stats: list[FileStats]) -> str:
+    """The report's list of possible duplicates, or "" when there are none."""
+    found = [duplicate for s in stats for duplicate in s.possible_duplicates]
+    if not found:
+        return ""
+    lines = [f"Possible duplicate patients ({len(found)}), not merged; review them:"]
+    lines += [f"  {duplicate}" for duplicate in found]
     return "\n".join(lines)

@@ -26,6 +26,7 @@ from patients.models import (
     Prescription,
     VitalSigns,
 )
+from patients.mrn import is_valid_mrn
 from providers.models import HealthcareProvider, Nurse, Organization
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "synthea"
@@ -146,7 +147,9 @@ def test_it_imports_every_table_of_the_sample_and_builds_the_patients_chart():
 
     patient = Patient.objects.get(external_id=CHART_PATIENT)
     row = next(p for p in read_csv(SAMPLE, "patients.csv") if p["Id"] == CHART_PATIENT)
-    assert patient.mrn == "SYN" + CHART_PATIENT.replace("-", "")[:10].upper()
+    assert is_valid_mrn(patient.mrn), patient.mrn
+    assert (patient.race, patient.ethnicity, patient.marital_status) == ("2028-9", "2186-5", "M")
+    assert patient.state == "MA"
     assert (patient.first_name, patient.last_name, str(patient.date_of_birth)) == (
         row["FIRST"],
         row["LAST"],

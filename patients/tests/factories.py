@@ -26,6 +26,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from patients.mrn import mrn_for_serial
 from providers.tests.factories import DoctorFactory, NurseFactory, OrganizationFactory
 
 UTC = dt.UTC
@@ -80,14 +81,14 @@ class PatientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Patient
 
-    mrn = factory.Sequence(lambda n: f"MRN{n:07d}")
+    mrn = factory.Sequence(mrn_for_serial)
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     date_of_birth = fuzzy.FuzzyDate(dt.date(1935, 1, 1), dt.date(2015, 12, 31))
     sex = factory.Iterator([Patient.Sex.FEMALE, Patient.Sex.MALE])
     address_line = factory.Faker("street_address")
     city = factory.Faker("city")
-    state = factory.Iterator(["Massachusetts", "California"])
+    state = factory.Iterator(["MA", "CA"])
     postal_code = factory.Faker("postcode")
     phone = factory.Faker("numerify", text="555-###-####")
     ssn = factory.Faker("numerify", text="9##-##-####")

@@ -29,6 +29,7 @@ from patients.models import (
     Symptom,
     VitalSigns,
 )
+from patients.mrn import mrn_for_serial
 from providers.models import Doctor, Nurse, Organization, Specialty
 
 _serial = count(1)
@@ -37,7 +38,7 @@ _serial = count(1)
 def make_patient(**fields) -> Patient:
     number = next(_serial)
     values = {
-        "mrn": f"MRN{number:06d}",
+        "mrn": mrn_for_serial(50_000_000 + number),  # apart from the factories' serials
         "first_name": "Ada",
         "last_name": f"Lovelace{number}",
         "date_of_birth": date(1980, 1, 1),

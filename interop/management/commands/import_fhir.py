@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.documents import DocumentStoreUnavailable
 from interop.fhir.bundle_import import import_bundles
-from interop.synthea.summary import format_summary
+from interop.synthea.summary import format_possible_duplicates, format_summary
 
 
 class Command(BaseCommand):
@@ -26,6 +26,9 @@ class Command(BaseCommand):
         if not stats:
             raise CommandError(f"{path}: no bundle (*.json) to import")
         self.stdout.write(format_summary(stats, first_column="resource"))
+        duplicates = format_possible_duplicates(stats)
+        if duplicates:
+            self.stdout.write(duplicates)
         rejected = sum(s.rejected for s in stats)
         if rejected and not allow_errors:
             raise CommandError(

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.documents import DocumentStoreUnavailable
 from interop.synthea.importer import ExportError, import_export
-from interop.synthea.summary import format_summary
+from interop.synthea.summary import format_possible_duplicates, format_summary
 
 
 class Command(BaseCommand):
@@ -38,6 +38,9 @@ class Command(BaseCommand):
         except DocumentStoreUnavailable as error:
             raise CommandError(f"document store unavailable: {error}") from None
         self.stdout.write(format_summary(stats))
+        duplicates = format_possible_duplicates(stats)
+        if duplicates:
+            self.stdout.write(duplicates)
         rejected = sum(s.rejected for s in stats)
         if rejected and not allow_errors:
             raise CommandError(

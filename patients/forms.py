@@ -12,6 +12,8 @@ from patients import document_schemas as schemas
 from patients import selectors, services
 from patients.allergens import allergen_by_key, allergen_catalog
 from patients.document_schemas import NoteKind, VaccinationStatus
+from patients.matching import Identity
+from patients.merge import live_patient_by_mrn, merge_refusal
 from patients.models import (
     Allergy,
     Condition,
@@ -170,10 +172,12 @@ class PatientForm(forms.ModelForm):
             "suffix",
             "date_of_birth",
             "sex",
+            "gender_identity",
             "date_of_death",
             "marital_status",
             "race",
             "ethnicity",
+            "preferred_language",
             "address_line",
             "city",
             "state",
@@ -209,6 +213,83 @@ class PatientForm(forms.ModelForm):
         if born and died and died < born:
             self.add_error("date_of_death", "The date of death cannot be before the birth.")
         return cleaned
+
+
+# Registration in steps: identity (with the duplicate check), then contact, emergency
+# contacts, coverage, portal invitation and check-in (RegistrationStep).
+
+IDENTITY_FIELDS = [
+    "prefix", "first_name", "middle_name", "last_name", "suffix", "maiden_name",
+    "date_of_birth", "sex", "gender_identity", "phone", "postal_code",
+]  # fmt: skip
+CONTACT_FIELDS = [
+    "address_line", "city", "state", "county", "postal_code", "phone", "email",
+    "preferred_language", "marital_status", "race", "ethnicity",
+]  # fmt: skip
+
+
+class IdentityForm(PatientForm):
+    """Who the patient is: what the duplicate check compares (phone and postal code help)."""
+
+    class Meta(PatientForm.Meta):
+        fields = IDENTITY_FIELDS
+        help_texts = {
+            "phone": "Optional here; it helps find a record the patient may already have.",
+            "postal_code": "Optional here; it helps find a record the patient may already have.",
+        }
+
+    def identity(self) -> Identity:
+        data = self.cleaned_data
+        return Identity(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            sex=data["sex"],
+            ssn_last4=data["ssn"][-4:],
+            phone=data["phone"],
+            postal_code=data["postal_code"],
+            maiden_name=data["maiden_name"],
+        )
+
+
+class DuplicateDecisionForm(forms.Form):
+    """The clerk's answer after seeing possible duplicates: a different person, and why.
+
+    `reviewed` carries the ids of the candidates shown; a candidate not shown before (the
+    identity was changed) shows the list again.
+    """
+
+    reviewed = forms.CharField(required=False, widget=forms.HiddenInput)
+    different_person_reason = forms.CharField(
+        label="Why is this a different person?",
+        required=False,
+        max_length=255,
+        help_text="For example: checked the ID card, another mother's name, a twin.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    is_decided = False
+
+    def judged(self, candidates) -> "DuplicateDecisionForm":
+        """After the check: decided when no candidate is new and, if any was shown, a reason
+        is given; otherwise the form to show with the candidates."""
+        shown = sorted(candidate.patient.pk for candidate in candidates)
+        reviewed = {int(p) for p in self.cleaned_data["reviewed"].split(",") if p.isdigit()}
+        if set(shown) - reviewed:
+            return DuplicateDecisionForm(initial={"reviewed": ",".join(map(str, shown))})
+        if shown and not self.cleaned_data["different_person_reason"].strip():
+            self.add_error(
+                "different_person_reason",
+                "Open the patient's record above, or say why this is a different person.",
+            )
+            return self
+        self.is_decided = True
+        return self
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Patient
+        fields = CONTACT_FIELDS
 
 
 class EmergencyContactForm(forms.ModelForm):
@@ -885,3 +966,33 @@ class AllergyChangeForm(forms.Form):
 
     def clean_resolved_date(self):
         return _not_in_future_date(self.cleaned_data.get("resolved_date"), "The resolution")
+
+
+class MergeForm(forms.Form):
+    """An administrator names the duplicate to merge into this record, and why."""
+
+    duplicate_mrn = forms.CharField(
+        label="MRN of the duplicate record",
+        max_length=20,
+        help_text="Its encounters, records, bills, appointments, notes and vaccinations move "
+        "to this record; the duplicate is kept, deleted, and its MRN finds this record.",
+    )
+    reason = forms.CharField(
+        label="Why are these one person?",
+        max_length=255,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, survivor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survivor = survivor
+
+    def clean_duplicate_mrn(self):
+        mrn = self.cleaned_data["duplicate_mrn"].strip()
+        duplicate = live_patient_by_mrn(mrn)
+        refusal = merge_refusal(self.survivor, duplicate)
+        if refusal:
+            raise ValidationError(refusal)
+        self.duplicate = duplicate
+        return mrn

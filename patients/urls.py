@@ -5,6 +5,7 @@ from patients.views import (
     directory,
     encounters,
     lists,
+    merge,
     notes,
     records,
     registration,
@@ -21,6 +22,9 @@ urlpatterns = [
     # Recording (patients/views/): registration.py, encounters.py (and the care team),
     # records.py (relational records, delete and restore), notes.py, vaccinations.py
     path("register/", registration.register, name="register"),
+    path("<int:pk>/register/<slug:step>/", registration.register_step, name="register_step"),
+    path("<int:pk>/merge/", merge.patient_merge, name="merge"),
+    path("<int:pk>/merges/<int:merge_pk>/undo/", merge.merge_undo, name="merge_undo"),
     path("<int:pk>/edit/", registration.patient_edit, name="edit"),
     path("<int:pk>/contacts/add/", registration.emergency_contact_add, name="contact_add"),
     path("<int:pk>/coverage/add/", registration.coverage_add, name="coverage_add"),

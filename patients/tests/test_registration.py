@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from patients.models import Coverage, EmergencyContact, Patient
+from patients.mrn import is_valid_mrn
 from patients.tests.factories import PayerFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,8 +16,6 @@ NEW_PATIENT = {
     "last_name": "Hopper",
     "date_of_birth": "1986-12-09",
     "sex": "F",
-    "city": "Boston",
-    "state": "Massachusetts",
     "ssn": "123-45-6789",
 }
 
@@ -73,8 +72,10 @@ def test_it_registers_a_patient_with_a_new_mrn_and_a_protected_ssn(client, front
     response = client.post(reverse("patients:register"), NEW_PATIENT)
     patient = Patient.objects.get(last_name="Hopper")
     assert response.status_code == 302
-    assert response.url == reverse("patients:chart", kwargs={"pk": patient.pk})
-    assert patient.mrn.startswith("MRN")
+    assert response.url == reverse(
+        "patients:register_step", kwargs={"pk": patient.pk, "step": "contact"}
+    )
+    assert is_valid_mrn(patient.mrn), patient.mrn
     assert patient.ssn_last4 == "6789"
     assert patient.reveal_ssn() == "123456789"
     assert patient.history.latest().history_user == front_desk
@@ -87,8 +88,8 @@ def test_it_registers_a_patient_with_a_new_mrn_and_a_protected_ssn(client, front
         ({"date_of_birth": "not a date"}, "date_of_birth", "Enter a valid date"),
         ({"ssn": "12345"}, "ssn", "nine digits"),
         ({"first_name": ""}, "first_name", "required"),
-        ({"date_of_death": "1980-01-01"}, "date_of_death", "before the birth"),
-        ({"email": "nope"}, "email", "valid email"),
+        ({"sex": "X"}, "sex", "valid choice"),
+        ({"gender_identity": "made-up"}, "gender_identity", "valid choice"),
     ],
 )
 def test_it_shows_bad_registration_input_next_to_the_field(
@@ -117,6 +118,13 @@ def test_it_edits_demographics_and_keeps_the_ssn_when_left_empty(
         "date_of_birth": patient_record.date_of_birth.isoformat(),
         "sex": patient_record.sex,
     }
+    for change, field, message in (
+        ({"date_of_death": "1900-01-01"}, "date_of_death", "before the birth"),
+        ({"email": "nope"}, "email", "valid email"),
+        ({"state": "Atlantis"}, "state", "valid choice"),
+    ):
+        refused = client.post(_url("patients:edit", patient_record), {**data, **change})
+        assert message in " ".join(refused.context["form"].errors[field])
     response = client.post(_url("patients:edit", patient_record), data)
     assert response.status_code == 302
     assert response.url.endswith("#demographics-heading")

@@ -1,9 +1,10 @@
 """The patient chart, on screen and print-friendly."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
@@ -14,6 +15,8 @@ from patients.access import get_patient_for_user
 from patients.chart_cache import cached_chart_sections
 from patients.notes import notes_for_patient
 from patients.selectors import (
+    merged_into_pk,
+    merges_into,
     patient_banner,
     patient_change_history,
     patient_chart,
@@ -49,6 +52,10 @@ def _render_chart(request, pk, templates, *, logged_as, encounters_page, with_ac
     try:
         patient = get_patient_for_user(user, pk)
     except Http404:
+        survivor_pk = merged_into_pk(pk)
+        if survivor_pk is not None:
+            messages.info(request, "That record was merged into this one.")
+            return redirect("patients:chart", pk=survivor_pk)
         if permissions.can_break_glass(user):
             context = {"patient_pk": pk, "offer_break_glass": True}
             return render(request, "patients/not_found.html", context, status=404)
@@ -81,6 +88,9 @@ def _render_chart(request, pk, templates, *, logged_as, encounters_page, with_ac
         "show": show,
         "actions": actions,
         "sections": sections,
+        "merges": merges_into(patient) if show["demographics"] else [],
+        "may_merge": permissions.can_merge_patients(user),
+        "may_register": permissions.can_edit_demographics(user, patient),
     }
     return render(request, page_template, context)
 

@@ -362,6 +362,17 @@ URL_ACCESS: dict[str, Row] = {
     "patients:edit": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
     "patients:contact_add": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
     "patients:coverage_add": Row(kwargs=_patient, expect=patient_page(allowed=REGISTRATION)),
+    "patients:register_step": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "step": "contact"},
+        expect=patient_page(allowed=REGISTRATION),
+    ),
+    "patients:merge": Row(kwargs=_patient, expect=patient_page(allowed=(ADMINISTRATOR,))),
+    "patients:merge_undo": Row(
+        kwargs=lambda t: {"pk": t.patient.pk, "merge_pk": 1},
+        expect=statuses(405),
+        tamper=False,
+        notes="POST only; the undo button on the survivor's chart posts here",
+    ),
     # patients: clinical recording ------------------------------------------------------------
     "patients:encounter_open": Row(kwargs=_patient, expect=patient_page(allowed=(DOCTOR, NURSE))),
     "patients:encounter_close": Row(kwargs=_encounter, expect=patient_page(allowed=(DOCTOR,))),

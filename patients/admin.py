@@ -15,12 +15,14 @@ from patients.models import (
     Condition,
     Coverage,
     Diagnosis,
+    DuplicateReview,
     EmergencyContact,
     Encounter,
     LabResult,
     LabTest,
     Medication,
     Patient,
+    PatientMerge,
     Payer,
     Prescription,
     Symptom,
@@ -140,7 +142,7 @@ class PatientAdmin(AccessLoggedAdmin, GuardedModelAdminMixin, SoftDeleteAdmin):
     date_hierarchy = "date_of_birth"
     autocomplete_fields = ["user"]
     list_select_related = ["user"]
-    readonly_fields = ["ssn_masked", "created_at"]
+    readonly_fields = ["ssn_masked", "registration_step", "merged_into", "created_at"]
     inlines = [EmergencyContactInline, CoverageInline, AllergyInline]
 
     def get_obj_perms_manage_user_form(self, request):
@@ -197,9 +199,11 @@ class PatientAdmin(AccessLoggedAdmin, GuardedModelAdminMixin, SoftDeleteAdmin):
                     "date_of_birth",
                     "date_of_death",
                     "sex",
+                    "gender_identity",
                     "race",
                     "ethnicity",
                     "marital_status",
+                    "preferred_language",
                     "ssn_masked",
                     "new_ssn",
                 ]
@@ -219,7 +223,7 @@ class PatientAdmin(AccessLoggedAdmin, GuardedModelAdminMixin, SoftDeleteAdmin):
                 ]
             },
         ),
-        (None, {"fields": ["created_at"]}),
+        (None, {"fields": ["registration_step", "merged_into", "created_at"]}),
     ]
 
     @admin.display(description="SSN")
@@ -235,6 +239,34 @@ class PatientAdmin(AccessLoggedAdmin, GuardedModelAdminMixin, SoftDeleteAdmin):
             for name, value in (stored.first() or {}).items():
                 setattr(obj, name, value)
         super().save_model(request, obj, form, change)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Written by the registration and merge pages (and their services), read here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DuplicateReview)
+class DuplicateReviewAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
+    list_display = ["patient", "candidate", "points", "reason", "reviewed_by", "reviewed_at"]
+    list_select_related = ["patient", "candidate", "reviewed_by"]
+    date_hierarchy = "reviewed_at"
+
+
+@admin.register(PatientMerge)
+class PatientMergeAdmin(AccessLoggedAdmin, ReadOnlyAdmin, SimpleHistoryAdmin):
+    patient_path = "survivor_id"
+    list_display = ["merged", "survivor", "reason", "merged_by", "merged_at", "undone_at"]
+    list_select_related = ["merged", "survivor", "merged_by"]
+    date_hierarchy = "merged_at"
 
 
 @admin.register(EmergencyContact)

@@ -69,13 +69,17 @@ def duplicate_candidates(
     where = _blocks(identity)
     if where is None:
         return []
-    scope = Patient.objects.all() if patients is None else patients
-    rows = (
-        scope.filter(where, merged_into__isnull=True)
+    # The blocks are read without the soft-delete filter, whose index (nearly every row is
+    # live) a planner without statistics would prefer to the block indexes; the rows found
+    # are then narrowed to the scope by primary key.
+    found_ids = list(
+        Patient.all_objects.filter(where)
         .exclude(pk__in=list(exclude_ids))
-        .only(*IDENTITY_COLUMNS)
-        .order_by()[:CANDIDATE_ROWS]
+        .order_by()
+        .values_list("pk", flat=True)[:CANDIDATE_ROWS]
     )
+    scope = Patient.objects.all() if patients is None else patients
+    rows = scope.filter(pk__in=found_ids).only(*IDENTITY_COLUMNS).order_by()
     scored = [Candidate(row, matching.match_score(identity, Identity.of(row))) for row in rows]
     found = [candidate for candidate in scored if candidate.score.is_possible]
     found.sort(key=lambda candidate: (-candidate.score.points, candidate.patient.pk))
@@ -103,7 +107,7 @@ def _pairs_in(block: list[Patient], seen: set) -> Iterator[DuplicatePair]:
 
 def _blocked(order_by: tuple[str, ...], key) -> Iterator[list[Patient]]:
     block, current = [], None
-    rows = Patient.objects.filter(merged_into__isnull=True).only(*IDENTITY_COLUMNS)
+    rows = Patient.objects.only(*IDENTITY_COLUMNS)  # a merged record is deleted: not here
     for patient in rows.order_by(*order_by, "pk").iterator(chunk_size=2000):
         value = key(patient)
         if value != current:

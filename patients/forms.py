@@ -152,6 +152,16 @@ class PatientEncounterFormMixin:
 
 # Registration -----------------------------------------------------------------------------
 
+BLANK_CHOICE = "Not recorded"
+
+
+def _label_blank_choices(form) -> None:
+    """The coded demographics' empty choice reads "Not recorded", not a row of dashes."""
+    for field in form.fields.values():
+        choices = list(getattr(field, "choices", []) or [])
+        if choices and choices[0][0] == "" and isinstance(field, forms.TypedChoiceField):
+            field.choices = [("", BLANK_CHOICE), *choices[1:]]
+
 
 class PatientForm(forms.ModelForm):
     ssn = forms.CharField(
@@ -190,6 +200,7 @@ class PatientForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _label_blank_choices(self)
         if self.instance.pk and self.instance.ssn_last4:
             self.fields[
                 "ssn"
@@ -290,6 +301,10 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Patient
         fields = CONTACT_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _label_blank_choices(self)
 
 
 class EmergencyContactForm(forms.ModelForm):

@@ -301,7 +301,8 @@ def rows_to_move(duplicate: Patient) -> list[tuple[str, int]]:
         if MERGE_RULES[key] == MOVE:
             count = model._base_manager.filter(**{field: duplicate}).count()
             if count and not model._meta.auto_created:
-                counts.append((str(model._meta.verbose_name_plural), count))
+                names = model._meta.verbose_name if count == 1 else model._meta.verbose_name_plural
+                counts.append((str(names), count))
     try:
         with documents.store_errors():
             notes = documents.collection(documents.NOTES).count_documents(
@@ -313,7 +314,12 @@ def rows_to_move(duplicate: Patient) -> list[tuple[str, int]]:
     except documents.DocumentStoreUnavailable:
         return [*counts, ("notes and vaccinations (the document store is down)", 0)]
     events = len((document or {}).get("events", []))
-    counts += [(what, n) for what, n in (("clinical notes", notes), ("vaccinations", events)) if n]
+    for one, many, n in (
+        ("clinical note", "clinical notes", notes),
+        ("vaccination", "vaccinations", events),
+    ):
+        if n:
+            counts.append((one if n == 1 else many, n))
     return counts
 
 

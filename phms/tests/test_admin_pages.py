@@ -18,6 +18,8 @@ READ_ONLY_IN_ADMIN = {
     "scheduling.AppointmentRequest",
     "billing.LedgerEntry",
     "billing.BillEvent",
+    "patients.DuplicateReview",
+    "patients.PatientMerge",
 }
 
 
@@ -60,6 +62,17 @@ def test_it_registers_every_domain_model():
     assert expected <= set(admin.site._registry)
 
 
+def _registration_rows(user):
+    from patients.merge import patient_merge
+    from patients.models import DuplicateReview
+
+    survivor, duplicate, namesake = make_patient(), make_patient(), make_patient()
+    DuplicateReview.objects.create(
+        patient=namesake, candidate=survivor, points=60, reason="Twins", reviewed_by=user
+    )
+    patient_merge(survivor=survivor, duplicate=duplicate, reason="Registered twice", by=user)
+
+
 def _scheduling_rows():
     from scheduling.models import ScheduleException
     from scheduling.tests.factories import (
@@ -91,6 +104,7 @@ def _billing_rows(record, by):
 def test_it_answers_200_on_every_changelist_add_and_change_page(admin_client, superuser):
     _billing_rows(make_patient_record(), superuser)
     _scheduling_rows()
+    _registration_rows(superuser)
     for model in domain_models():
         instance = model._base_manager.order_by("pk").first()
         assert instance is not None, f"no {model._meta.label} built for the change page"

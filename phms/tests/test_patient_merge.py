@@ -246,7 +246,7 @@ def test_an_administrator_sees_what_moves_then_merges_and_undoes(
     preview = client.post(url, {"duplicate_mrn": duplicate.mrn, "reason": "Same SSN"})
     page = preview.content.decode()
     assert preview.status_code == 200 and 'data-testid="merge-preview"' in page
-    assert "1 clinical notes" in page and "encounters" in page
+    assert "1 clinical note" in page and "encounters" in page
     assert not PatientMerge.objects.exists()
 
     merged = client.post(

@@ -107,6 +107,8 @@ def test_it_lets_the_front_desk_register_a_patient_but_not_open_clinical_section
     page.shot("register-form")
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_text(re.compile(r"Grace Hopper is registered as MRN"))).to_be_visible()
+    page.get_by_role("link", name="Finish later").click()
+    expect(page.get_by_test_id("registration-unfinished")).to_contain_text("contact")
     expect(page.get_by_test_id("ssn")).to_have_text("***-**-6789")
     expect(page.get_by_test_id("clinical-hidden")).to_be_visible()
     expect(page.get_by_role("link", name="Record vitals")).to_have_count(0)

@@ -17,12 +17,13 @@ from access.api_tokens import (
 from access.models import AccessLog, ApiToken, BreakGlassAccess
 from access.services import break_glass_review, password_reset_link
 from access.two_factor import second_factor_reset
+from core.admin_mixins import ReadOnlyAdminMixin
 
 security_log = logging.getLogger("phms.security")
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Append-only: nobody, not even a superuser, adds, changes or deletes entries here."""
 
     list_display = (
@@ -40,15 +41,6 @@ class AccessLogAdmin(admin.ModelAdmin):
     list_select_related = ("user", "patient")
     readonly_fields = [field.name for field in AccessLog._meta.fields]
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BreakGlassAccess)

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_P50_MS = 100
 TARGET_SIZE = 100_000
 PROBES = 200
+PLANTED = 50
 BATCH = 5000
 
 
@@ -101,6 +102,30 @@ def probes(fake, rng):
     return typed + new
 
 
+def plant_duplicates(rng, held: int) -> set[tuple[int, int]]:
+    """Second records of PLANTED patients, with a typo in the family name and the same
+    birth date, sex and phone: what a rushed registration leaves behind."""
+    from patients.models import Patient
+    from patients.mrn import mrn_for_serial
+
+    originals = Patient.objects.filter(
+        pk__in=rng.sample(list(Patient.objects.values_list("pk", flat=True)), PLANTED)
+    )
+    pairs = set()
+    for offset, original in enumerate(originals):
+        copy = Patient(
+            mrn=mrn_for_serial(held + offset + 1),
+            first_name=original.first_name,
+            last_name=typo(original.last_name, rng),
+            date_of_birth=original.date_of_birth,
+            sex=original.sex,
+            phone=original.phone,
+        )
+        copy.save()
+        pairs.add((original.pk, copy.pk))
+    return pairs
+
+
 def measure(size: int, fake, rng) -> dict:
     from patients.duplicates import duplicate_candidates
     from patients.models import Patient
@@ -152,11 +177,14 @@ def main() -> int:
             f"{size:>9,} patients (filled in {filled:5.1f} s): check p50 {result['p50']:6.1f} ms"
             f"  p95 {result['p95']:6.1f} ms  typos found {result['recall']:.0%}"
         )
+    planted = plant_duplicates(rng, held)
     started = time.perf_counter()
     pairs = likely_duplicate_pairs()
+    listed = {(min(p.first.pk, p.second.pk), max(p.first.pk, p.second.pk)) for p in pairs}
     print(
-        f"find_duplicates over {held:,} patients: {time.perf_counter() - started:.1f} s, "
-        f"{len(pairs)} pairs scoring 55 or more"
+        f"find_duplicates over {held + PLANTED:,} patients: {time.perf_counter() - started:.1f} s,"
+        f" {len(pairs)} pairs scoring 55 or more; {len(planted & listed)} of the {PLANTED}"
+        " planted duplicates among them"
     )
     if len(results) > 1:
         print(f"p50 ratio {results[-1]['size']:,} / {results[0]['size']:,}: "

@@ -3,7 +3,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from access.admin_audit import AccessLoggedAdmin
 from billing.models import Bill, BillEvent, BillLine, LedgerEntry, ServiceCharge
-from core.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
+from core.admin_mixins import ReadOnlyAdminMixin, SoftDeleteAdmin, SoftDeleteInline
 
 
 @admin.register(ServiceCharge)
@@ -57,20 +57,11 @@ class BillLineAdmin(AccessLoggedAdmin, SoftDeleteAdmin):
     autocomplete_fields = ["bill", "service_charge"]
 
 
-class _ReadOnlyAdmin(AccessLoggedAdmin, admin.ModelAdmin):
+class _ReadOnlyAdmin(AccessLoggedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Ledger entries and bill events are written by billing's services only; a posted
     entry is corrected by a reversal on the bill's page, never edited."""
 
     patient_path = "bill.patient_id"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LedgerEntry)

@@ -148,3 +148,16 @@ class SoftDeleteInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+
+class ReadOnlyAdminMixin:
+    """Rows written by a service only (a ledger, a log, a merge): the admin reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -8,7 +8,7 @@ from guardian.admin import AdminUserObjectPermissionsForm, GuardedModelAdminMixi
 from simple_history.admin import SimpleHistoryAdmin
 
 from access.admin_audit import AccessLoggedAdmin
-from core.admin_mixins import SoftDeleteAdmin, SoftDeleteInline
+from core.admin_mixins import ReadOnlyAdminMixin, SoftDeleteAdmin, SoftDeleteInline
 from patients.models import (
     Allergy,
     CareAssignment,
@@ -241,28 +241,19 @@ class PatientAdmin(AccessLoggedAdmin, GuardedModelAdminMixin, SoftDeleteAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Written by the registration and merge pages (and their services), read here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(DuplicateReview)
-class DuplicateReviewAdmin(AccessLoggedAdmin, ReadOnlyAdmin):
+class DuplicateReviewAdmin(AccessLoggedAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Written at registration (the clerk's "a different person"), read here."""
+
     list_display = ["patient", "candidate", "points", "reason", "reviewed_by", "reviewed_at"]
     list_select_related = ["patient", "candidate", "reviewed_by"]
     date_hierarchy = "reviewed_at"
 
 
 @admin.register(PatientMerge)
-class PatientMergeAdmin(AccessLoggedAdmin, ReadOnlyAdmin, SimpleHistoryAdmin):
+class PatientMergeAdmin(AccessLoggedAdmin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Written by the merge page and its undo, read here."""
+
     patient_path = "survivor_id"
     list_display = ["merged", "survivor", "reason", "merged_by", "merged_at", "undone_at"]
     list_select_related = ["merged", "survivor", "merged_by"]

@@ -3,6 +3,7 @@
 from django import forms
 
 from core.forms import BootstrapFieldsMixin
+from patients import value_sets
 from patients.models import Payer
 
 SORT_CHOICES = [
@@ -41,7 +42,11 @@ class PatientSearchForm(BootstrapFieldsMixin, forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter the date of birth as YYYY-MM-DD."},
     )
-    state = forms.CharField(required=False, max_length=100)
+    state = forms.ChoiceField(
+        required=False,
+        choices=value_sets.value_set(value_sets.STATE).choices(blank="Any state"),
+        error_messages={"invalid_choice": "Choose a state from the list."},
+    )
     payer = forms.ModelChoiceField(
         label="Insurer",
         required=False,

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from patients import value_sets
 from patients.models import EmergencyContact
 from portal import selectors
 from portal.models import ADDRESS_FIELDS, ChangeRequest, ProxyAccess
@@ -54,7 +55,11 @@ class EmailChangeForm(forms.Form):
 class AddressChangeForm(forms.Form):
     address_line = forms.CharField(label="Street and number", max_length=200)
     city = forms.CharField(max_length=100)
-    state = forms.CharField(label="State", max_length=100)
+    state = forms.ChoiceField(
+        label="State",
+        choices=value_sets.value_set(value_sets.STATE).choices(blank="Choose a state"),
+        error_messages={"invalid_choice": "Choose a state from the list."},
+    )
     postal_code = forms.CharField(label="Postal code", max_length=20)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django import forms
 
 from core.forms import BootstrapFieldsMixin
+from patients import value_sets
 from patients.models import Encounter, Patient
 
 
@@ -117,7 +118,11 @@ class ReportFilterForm(BootstrapFieldsMixin, forms.Form):
         for name in set(FILTER_FIELDS) - set(fields):
             del self.fields[name]
         if "state" in self.fields:
-            self.fields["state"].choices = [("", "Any state"), *((s, s) for s in states)]
+            names = value_sets.value_set(value_sets.STATE)
+            self.fields["state"].choices = [
+                ("", "Any state"),
+                *((state, names.display(state)) for state in states),
+            ]
         if "payer" in self.fields:
             self.fields["payer"].choices = [
                 ("", "Any payer"),

@@ -79,13 +79,15 @@ def test_it_finds_patients_by_the_start_of_either_name(client, front_desk):
 
 
 def test_it_filters_by_mrn_date_of_birth_and_state(client, front_desk):
-    PatientFactory(last_name="Alpha", mrn="MRN-A1", state="Ohio", date_of_birth=dt.date(1970, 1, 2))
-    PatientFactory(last_name="Beta", mrn="MRN-B2", state="Texas", date_of_birth=dt.date(1980, 3, 4))
+    PatientFactory(last_name="Alpha", mrn="MRN-A1", state="OH", date_of_birth=dt.date(1970, 1, 2))
+    PatientFactory(last_name="Beta", mrn="MRN-B2", state="TX", date_of_birth=dt.date(1980, 3, 4))
     client.force_login(front_desk)
 
     assert names_in(client.get(LIST_URL, {"mrn": "mrn-b"})) == ["Beta"]
     assert names_in(client.get(LIST_URL, {"date_of_birth": "1970-01-02"})) == ["Alpha"]
-    assert names_in(client.get(LIST_URL, {"state": "texas"})) == ["Beta"]
+    assert names_in(client.get(LIST_URL, {"state": "TX"})) == ["Beta"]
+    refused = client.get(LIST_URL, {"state": "Atlantis"})
+    assert "Choose a state from the list." in refused.content.decode()
 
 
 def test_it_filters_by_insurer_and_condition(client, front_desk):

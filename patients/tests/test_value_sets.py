@@ -19,7 +19,7 @@ VALUE_SETS = [
 @pytest.mark.parametrize("name", VALUE_SETS)
 def test_it_ships_each_value_set_with_its_source_and_system(name):
     loaded = value_sets.value_set(name)
-    assert loaded.system.startswith(("http", "urn:"))
+    assert loaded.system.startswith(("http", "urn:")) and " " not in loaded.system
     assert "http" in loaded.source
     assert len(loaded.codes) >= 4
     assert all(code and display for code, display in loaded.codes.items())

@@ -39,16 +39,7 @@ def register(request):
     decision = DuplicateDecisionForm(posted(request))
     candidates = []
     if request.method == "POST" and form.is_valid() and decision.is_valid():
-        candidates = duplicate_candidates(
-            form.identity(), patients=Patient.objects.visible_to(request.user)
-        )
-        if candidates:
-            access_log_record_list(
-                request,
-                patient_ids=sorted(c.patient.pk for c in candidates),
-                section=Section.REGISTRATION,
-                detail="possible duplicates",
-            )
+        candidates = _possible_duplicates(request, form.identity())
         decision = decision.judged(candidates)
         saved = decision.is_decided and submit(
             request,
@@ -73,6 +64,19 @@ def register(request):
         candidates=candidates,
         steps=registration_progress(None),
     )
+
+
+def _possible_duplicates(request, identity):
+    """The duplicate check among the patients the clerk may see; showing them is a read."""
+    candidates = duplicate_candidates(identity, patients=Patient.objects.visible_to(request.user))
+    if candidates:
+        access_log_record_list(
+            request,
+            patient_ids=sorted(candidate.patient.pk for candidate in candidates),
+            section=Section.REGISTRATION,
+            detail="possible duplicates",
+        )
+    return candidates
 
 
 def registration_step_url(patient) -> str:
@@ -115,8 +119,7 @@ def register_step(request, pk, step):
     if form_class is not None:
         is_contact = step == RegistrationStep.CONTACT
         form = form_class(posted(request), instance=patient if is_contact else None)
-        service, arguments = STEP_SERVICES[step]
-        saved = submit(request, form, service, patient=patient, by=request.user, **arguments)
+        saved = submit(request, form, STEP_SERVICES[step], patient=patient, by=request.user)
         if saved:
             messages.success(request, STEP_SAVED[step])
             target = registration_step_url(patient) if is_contact else request.path
@@ -135,9 +138,9 @@ def register_step(request, pk, step):
 
 
 STEP_SERVICES = {
-    RegistrationStep.CONTACT: (services.patient_contact_update, {}),
-    RegistrationStep.EMERGENCY_CONTACTS: (services.emergency_contact_create, {}),
-    RegistrationStep.COVERAGE: (services.coverage_create, {}),
+    RegistrationStep.CONTACT: services.patient_contact_update,
+    RegistrationStep.EMERGENCY_CONTACTS: services.emergency_contact_create,
+    RegistrationStep.COVERAGE: services.coverage_create,
 }
 STEP_SAVED = {
     RegistrationStep.CONTACT: "The contact details are saved.",

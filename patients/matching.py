@@ -3,7 +3,8 @@
 Points for each attribute that agrees, penalties where two known values disagree (a
 different date of birth, sex or SSN is evidence of two people). Names are compared after
 folding case, accents and punctuation; "close" means a Jaro-Winkler similarity of at
-least NAME_CLOSE or the same NYSIIS phonetic key (jellyfish computes both). The weights
+least NAME_CLOSE, the same NYSIIS phonetic key, or two neighbouring letters swapped
+(jellyfish computes the similarity, the key and the edit distance). The weights
 and thresholds are in docs/registration.md, with the pairs the tests check.
 """
 
@@ -92,6 +93,17 @@ def _names_close(a: str, b: str) -> bool:
     return bool(a and b) and (
         jellyfish.jaro_winkler_similarity(a, b) >= NAME_CLOSE
         or jellyfish.nysiis(a) == jellyfish.nysiis(b)
+        or _one_swap(a, b)
+    )
+
+
+def _one_swap(a: str, b: str) -> bool:
+    """Two neighbouring letters typed the wrong way round ("Kmi" for "Kim"), which
+    Jaro-Winkler judges harshly in short names."""
+    return (
+        len(a) == len(b) >= 3
+        and sorted(a) == sorted(b)
+        and jellyfish.damerau_levenshtein_distance(a, b) == 1
     )
 
 

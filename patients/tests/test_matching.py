@@ -50,6 +50,25 @@ def test_it_shows_a_typo_with_only_name_birth_and_sex_as_a_candidate():
     assert "family name (similar)" in score.matched and "given name (similar)" in score.matched
 
 
+def test_it_counts_one_swap_in_a_short_name_as_similar():
+    kim = Identity(first_name="Beverly", last_name="Kim", date_of_birth=BORN, sex="F")
+    typed = _like(kim, last_name="Kmi")
+    assert match_score(typed, kim).is_possible
+    assert "family name (similar)" in match_score(typed, kim).matched
+    other = _like(kim, last_name="Lee")  # two edits: another family
+    assert not match_score(other, kim).is_possible
+
+
+def test_twins_named_one_letter_apart_are_told_apart_by_their_ssns():
+    # Without an SSN, Dina for Dana looks like a typo: the clerk sees a likely duplicate and
+    # says "twins". With their own SSNs they are only possible.
+    dana = _like(GRACE, first_name="Dana", ssn_last4="1111")
+    dina = _like(GRACE, first_name="Dina", ssn_last4="2222")
+    assert match_score(_like(dina, ssn_last4=""), dana).is_likely
+    assert not match_score(dina, dana).is_likely
+    assert "SSN last four" in match_score(dina, dana).differed
+
+
 def test_it_keeps_twins_below_likely_and_out_with_their_own_ssns():
     twin = _like(GRACE, first_name="Mary", ssn_last4="")
     assert not match_score(twin, GRACE).is_likely

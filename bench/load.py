@@ -27,6 +27,7 @@ no dependency to the project.
 """
 
 import argparse
+import datetime as dt
 import http.client
 import os
 import random
@@ -285,10 +286,13 @@ def _front_desk(browser, mrns, results, deadline, think, number):
         time.sleep(rng.uniform(*think))
         registered += 1
         last_name = f"Loadtest{number:02d}x{registered}"
+        # Spread over 60 years of birth dates and many given names, so that the duplicate
+        # check seldom finds one test patient in another (it would show candidates first).
+        born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(60 * 365))
         form = {
-            "first_name": "Casey",
+            "first_name": rng.choice(LOAD_GIVEN_NAMES),
             "last_name": last_name,
-            "date_of_birth": f"19{rng.randint(40, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+            "date_of_birth": born.isoformat(),
             "sex": rng.choice("FM"),
         }
         saved, location = _step(
@@ -304,6 +308,13 @@ def _front_desk(browser, mrns, results, deadline, think, number):
             found = re.search(r"/patients/(\d+)/", location)
             with results.lock:
                 results.registered.append((int(found.group(1)) if found else None, last_name))
+
+
+LOAD_GIVEN_NAMES = [
+    "Casey", "Robin", "Morgan", "Avery", "Jordan", "Quinn", "Rowan", "Sage", "Blair", "Emery",
+    "Finley", "Harper", "Kendall", "Logan", "Marlowe", "Parker", "Reese", "Skyler", "Tatum",
+    "Wren",
+]  # fmt: skip
 
 
 def free_port() -> int:

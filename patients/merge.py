@@ -323,6 +323,19 @@ def rows_to_move(duplicate: Patient) -> list[tuple[str, int]]:
     return counts
 
 
+def portal_login_notice(survivor: Patient, duplicate: Patient) -> str:
+    """What happens to the portal logins, when that needs saying before the merge."""
+    if duplicate.user_id and survivor.user_id:
+        return (
+            f"Both records have a portal login. The duplicate's ({duplicate.user.username}) "
+            "will no longer open a record; the patient signs in with "
+            f"{survivor.user.username}."
+        )
+    if duplicate.user_id:
+        return f"The duplicate's portal login ({duplicate.user.username}) moves to this record."
+    return ""
+
+
 def live_patient_by_mrn(mrn: str) -> Patient:
     duplicate = Patient.objects.filter(mrn__iexact=mrn.strip()).first()
     if duplicate is None:

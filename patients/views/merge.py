@@ -39,7 +39,11 @@ def patient_merge(request, pk):
     form = MergeForm(posted(request), survivor=survivor)
     preview = None
     if request.method == "POST" and form.is_valid() and not form.cleaned_data["confirmed"]:
-        preview = {"duplicate": form.duplicate, "rows": merge.rows_to_move(form.duplicate)}
+        preview = {
+            "duplicate": form.duplicate,
+            "rows": merge.rows_to_move(form.duplicate),
+            "login_notice": merge.portal_login_notice(survivor, form.duplicate),
+        }
         form = MergeForm(initial={**form.cleaned_data, "confirmed": True}, survivor=survivor)
     elif request.method == "POST" and form.is_valid():
         saved = submit(

@@ -246,7 +246,8 @@ def test_an_administrator_sees_what_moves_then_merges_and_undoes(
     preview = client.post(url, {"duplicate_mrn": duplicate.mrn, "reason": "Same SSN"})
     page = preview.content.decode()
     assert preview.status_code == 200 and 'data-testid="merge-preview"' in page
-    assert "1 clinical note" in page and "encounters" in page
+    assert "1 clinical note" in page and "encounter" in page
+    assert "The duplicate&#x27;s portal login (patient.duplicate) moves to this record." in page
     assert not PatientMerge.objects.exists()
 
     merged = client.post(
@@ -263,6 +264,17 @@ def test_an_administrator_sees_what_moves_then_merges_and_undoes(
     response = client.post(undo)
     assert response.url == reverse("patients:chart", kwargs={"pk": duplicate.pk})
     assert Patient.objects.filter(pk=duplicate.pk).exists()
+
+
+def test_when_both_records_have_a_portal_login_the_preview_says_which_stays(
+    patient_record, duplicate, patient_user
+):
+    notice = merge.portal_login_notice(patient_record, duplicate)
+    assert notice == (
+        "Both records have a portal login. The duplicate's (patient.duplicate) will no longer "
+        "open a record; the patient signs in with patient.ada."
+    )
+    assert merge.portal_login_notice(duplicate, patient_record) != notice
 
 
 def test_a_merge_while_the_document_store_is_down_moves_nothing(

@@ -120,7 +120,7 @@ def test_an_administrator_merges_two_records_and_the_chart_shows_both_histories(
 
     preview = page.get_by_test_id("merge-preview")
     expect(preview).to_contain_text("Merged in, then kept deleted: MRN-E2E-0099")
-    expect(preview.get_by_test_id("rows-to-move")).to_contain_text("encounters")
+    expect(preview.get_by_test_id("rows-to-move")).to_contain_text("1 encounter")
     page.shot("what-would-move")
     page.get_by_role("button", name="Merge into this record").click()
 

@@ -197,13 +197,17 @@ def _move_documents(from_pk: int, to_pk: int, moved: dict) -> None:
 
 
 def _documents_back(merge: PatientMerge) -> None:
+    """Notes first, then vaccinations; if the second fails the notes go forward again."""
     survivor_pk, merged_pk = merge.survivor_id, merge.merged_id
     note_ids = set(merge.moved.get(NOTES_KEY, []))
-    if note_ids:
-        _move_notes(survivor_pk, merged_pk, note_ids)
+    moved_back = _move_notes(survivor_pk, merged_pk, note_ids) if note_ids else []
     event_ids = set(merge.moved.get(VACCINATIONS_KEY, []))
-    if event_ids:
-        _move_vaccination_events(survivor_pk, merged_pk, event_ids)
+    try:
+        if event_ids:
+            _move_vaccination_events(survivor_pk, merged_pk, event_ids)
+    except documents.DocumentStoreUnavailable:
+        _move_notes(merged_pk, survivor_pk, {str(note_id) for note_id in moved_back})
+        raise
 
 
 # Merge and undo --------------------------------------------------------------------------

@@ -297,3 +297,24 @@ def test_a_merge_while_the_document_store_is_down_moves_nothing(
     assert "nothing was merged" in response.content.decode()
     assert _counts(duplicate) == before
     assert not PatientMerge.objects.exists()
+
+
+def test_an_undo_that_fails_half_way_in_the_document_store_changes_nothing(
+    monkeypatch, patient_record, duplicate, administrator
+):
+    done = merge.patient_merge(
+        survivor=patient_record, duplicate=duplicate, reason="Same SSN", by=administrator
+    )
+    after_merge = _counts(patient_record)
+
+    def store_down(*args, **kwargs):
+        raise documents.DocumentStoreUnavailable("down")
+
+    monkeypatch.setattr(merge, "_move_vaccination_events", store_down)  # after the notes
+    with pytest.raises(documents.DocumentStoreUnavailable):
+        merge.patient_merge_undo(merge=done, by=administrator)
+    assert _counts(patient_record) == after_merge
+    assert [n["text"] for n in notes_for_patient(patient_record.pk)].count("Seen.") == 1
+    assert Patient.all_objects.get(pk=duplicate.pk).is_deleted
+    done.refresh_from_db()
+    assert not done.is_undone

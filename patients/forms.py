@@ -156,11 +156,12 @@ BLANK_CHOICE = "Not recorded"
 
 
 def _label_blank_choices(form) -> None:
-    """The coded demographics' empty choice reads "Not recorded", not a row of dashes."""
+    """An optional coded field's empty choice reads "Not recorded", not a row of dashes."""
     for field in form.fields.values():
-        choices = list(getattr(field, "choices", []) or [])
-        if choices and choices[0][0] == "" and isinstance(field, forms.TypedChoiceField):
-            field.choices = [("", BLANK_CHOICE), *choices[1:]]
+        if isinstance(field, forms.TypedChoiceField) and not field.required:
+            choices = list(field.choices)
+            if choices and choices[0][0] == "":
+                field.choices = [("", BLANK_CHOICE), *choices[1:]]
 
 
 class PatientForm(forms.ModelForm):

@@ -38,6 +38,7 @@ from patients.models import (
     Patient,
     PatientMerge,
     Prescription,
+    RegistrationStep,
     Symptom,
     VitalSigns,
 )
@@ -839,9 +840,9 @@ def open_encounter_on_care_team(user, patient: Patient) -> Encounter | None:
 
 def registration_step_context(patient: Patient, step: str) -> dict:
     """What a registration step shows beside its form: what is on file already."""
-    if step == "emergency_contacts":
+    if step == RegistrationStep.EMERGENCY_CONTACTS:
         return {"on_file": list(patient.emergency_contacts.order_by("pk"))}
-    if step == "coverage":
+    if step == RegistrationStep.COVERAGE:
         return {"on_file": list(patient.coverages.select_related("payer").order_by("pk"))}
     return {}
 

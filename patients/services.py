@@ -124,19 +124,14 @@ def patient_register(
 
 
 REGISTRATION_STEPS = [step for step in RegistrationStep if step != RegistrationStep.DONE]
-
-
-def registration_next_step(step: str) -> RegistrationStep:
-    order = [*REGISTRATION_STEPS, RegistrationStep.DONE]
-    return order[min(order.index(RegistrationStep(step)) + 1, len(order) - 1)]
+_STEP_ORDER = list(RegistrationStep)  # the steps, then DONE
 
 
 @transaction.atomic
 def registration_step_finish(*, patient, step: str, by) -> Patient:
     """Registration moves past `step` (never back: a step revisited keeps the progress)."""
-    order = [*REGISTRATION_STEPS, RegistrationStep.DONE]
-    following = registration_next_step(step)
-    if order.index(following) > order.index(RegistrationStep(patient.registration_step)):
+    following = _STEP_ORDER[_STEP_ORDER.index(RegistrationStep(step)) + 1]
+    if _STEP_ORDER.index(following) > _STEP_ORDER.index(patient.registration_step):
         patient.registration_step = following
         _stamp(patient, by).save(update_fields=["registration_step"])
     return patient

@@ -90,7 +90,7 @@ def test_a_different_person_needs_a_reason_which_is_kept(client, front_desk, gra
 
 def test_a_changed_identity_is_checked_again(client, front_desk, grace):
     other = PatientFactory(
-        first_name="Alan", last_name="Turing", date_of_birth=dt.date(1912, 6, 23)
+        first_name="Alan", last_name="Turing", date_of_birth=dt.date(1912, 6, 23), sex="M"
     )
     client.force_login(front_desk)
     reviewed = client.post(reverse("patients:register"), TYPED).context["decision"]["reviewed"]

@@ -177,3 +177,11 @@ def test_it_undoes_a_deleted_emergency_contact(client, front_desk, patient_recor
     assert not EmergencyContact.objects.filter(pk=contact.pk).exists()
     client.post(reverse("patients:record_restore", kwargs=kwargs))
     assert EmergencyContact.objects.filter(pk=contact.pk).exists()
+
+
+def test_an_optional_coded_field_reads_not_recorded_and_a_required_one_does_not():
+    from patients.forms import IdentityForm
+
+    fields = IdentityForm().fields
+    assert fields["gender_identity"].choices[0] == ("", "Not recorded")
+    assert ("", "Not recorded") not in list(fields["sex"].choices)

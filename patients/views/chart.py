@@ -52,10 +52,10 @@ def _render_chart(request, pk, templates, *, logged_as, encounters_page, with_ac
     try:
         patient = get_patient_for_user(user, pk)
     except Http404:
-        survivor_pk = merged_into_pk(pk)
-        if survivor_pk is not None:
+        survivor = _survivor_of_merged(user, pk)
+        if survivor is not None:
             messages.info(request, "That record was merged into this one.")
-            return redirect("patients:chart", pk=survivor_pk)
+            return redirect(survivor)
         if permissions.can_break_glass(user):
             context = {"patient_pk": pk, "offer_break_glass": True}
             return render(request, "patients/not_found.html", context, status=404)
@@ -93,6 +93,18 @@ def _render_chart(request, pk, templates, *, logged_as, encounters_page, with_ac
         "may_register": permissions.can_edit_demographics(user, patient),
     }
     return render(request, page_template, context)
+
+
+def _survivor_of_merged(user, pk):
+    """The record a merged one now lives in, if the user may see it; else None (the merged
+    record stays a 404, and says nothing about where it went)."""
+    survivor_pk = merged_into_pk(pk)
+    if survivor_pk is None:
+        return None
+    try:
+        return get_patient_for_user(user, survivor_pk)
+    except Http404:
+        return None
 
 
 def _render_sections(template_name, patient, show, actions, encounters_page) -> tuple[str, bool]:

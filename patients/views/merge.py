@@ -18,6 +18,10 @@ STORE_DOWN = (
     "The document store is unavailable, so the notes and vaccinations cannot move; nothing "
     "was merged. Try again when it is back."
 )
+STORE_DOWN_FOR_UNDO = (
+    "The document store is unavailable, so the notes and vaccinations cannot move back; the "
+    "merge is not undone. Try again when it is back."
+)
 
 
 def _may_merge(user, patient) -> bool:
@@ -52,6 +56,7 @@ def patient_merge(request, pk):
             _merge_service,
             store_down=STORE_DOWN,
             survivor=survivor,
+            duplicate=form.duplicate,
             by=request.user,
         )
         if saved:
@@ -65,13 +70,8 @@ def patient_merge(request, pk):
     return _merge_page(request, form, survivor, preview)
 
 
-def _merge_service(*, survivor, by, duplicate_mrn, reason, confirmed):
-    return merge.patient_merge(
-        survivor=survivor,
-        duplicate=merge.live_patient_by_mrn(duplicate_mrn),
-        reason=reason,
-        by=by,
-    )
+def _merge_service(*, survivor, duplicate, by, reason, duplicate_mrn, confirmed):
+    return merge.patient_merge(survivor=survivor, duplicate=duplicate, reason=reason, by=by)
 
 
 def _merge_page(request, form, survivor, preview, *, status=200):
@@ -102,7 +102,7 @@ def merge_undo(request, pk, merge_pk):
     try:
         merge.patient_merge_undo(merge=record, by=request.user)
     except DocumentStoreUnavailable:
-        messages.error(request, STORE_DOWN.replace("merged", "undone"))
+        messages.error(request, STORE_DOWN_FOR_UNDO)
         return redirect(chart_url(survivor))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

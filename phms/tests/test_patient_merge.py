@@ -205,6 +205,18 @@ def test_the_old_mrn_finds_the_survivor(client, patient_record, duplicate, admin
     assert response.url == reverse("patients:chart", kwargs={"pk": patient_record.pk})
 
 
+def test_the_old_chart_address_tells_nobody_where_a_record_went_they_may_not_see(
+    client, patient_record, duplicate, administrator, doctor_elsewhere
+):
+    merge.patient_merge(
+        survivor=patient_record, duplicate=duplicate, reason="Same SSN", by=administrator
+    )
+    client.force_login(doctor_elsewhere)
+    response = client.get(reverse("patients:chart", kwargs={"pk": duplicate.pk}))
+    assert response.status_code == 404
+    assert f"/patients/{patient_record.pk}/" not in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("survivor_is", "message"),
     [("itself", "into itself"), ("merged", "already deleted or merged")],

@@ -160,3 +160,12 @@ def test_it_refuses_the_review_page_to_clinicians(client, attending_doctor, port
 
     url = reverse("portal:review", kwargs={"request_pk": ChangeRequest.objects.get().pk})
     assert client.get(url).status_code == 403
+
+
+def test_it_asks_for_a_state_from_the_list(portal):
+    address = {"address_line": "1 Main St", "city": "Boston", "postal_code": "02101"}
+    response = ask(portal, "address", {**address, "state": "Massachusetts"})
+
+    assert response.status_code == 200
+    assert "Choose a state from the list." in response.content.decode()
+    assert not ChangeRequest.objects.exists()

@@ -406,3 +406,14 @@ def test_a_report_page_asks_the_same_number_of_queries_for_more_patients(
     many = queries()
 
     assert few == many
+
+
+def test_the_state_filter_names_each_state_and_keeps_an_uncoded_word():
+    from reports.filters import ReportFilterForm
+
+    form = ReportFilterForm(states=["MA", "Vermont"])
+    assert list(form.fields["state"].choices) == [
+        ("", "Any state"),
+        ("MA", "Massachusetts"),
+        ("Vermont", "Vermont"),
+    ]

@@ -33,9 +33,8 @@ def test_the_front_desk_is_led_to_the_record_a_typo_would_have_doubled(page, car
     sign_in(page, "front.desk")
     page.get_by_role("link", name="Register a patient").click()
     expect(page.get_by_test_id("registration-steps")).to_contain_text("Identity")
-    _identity(
-        page, first="Ada", last="Lovelase", born=f"{ada.date_of_birth:%Y-%m-%d}", sex="Female"
-    )
+    born, sex = f"{ada.date_of_birth:%Y-%m-%d}", ada.get_sex_display()
+    _identity(page, first="Ada", last="Lovelase", born=born, sex=sex)
     page.shot("identity-with-a-typo")
     page.get_by_role("button", name="Check for a record and register").click()
 
